@@ -1,0 +1,1 @@
+"""Generation backends: `local` (offline preview renderer) and `wavespeed` (hosted ACE-Step)."""

@@ -1,0 +1,31 @@
+"""The protocol an adapter implements so the core can reach its users."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.models import Job, JobEvent
+
+
+class DeliveryError(Exception):
+    """Raised by a notifier when a finished song could not reach the user.
+
+    `user_message` is shown to the user if any channel is still open to them.
+    """
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+class Notifier(Protocol):
+    """An adapter's outbound half. One per platform (`platform` matches `Origin.platform`).
+
+    `notify` is awaited by the job runner; for `Delivered` it must only return once the song
+    has been posted (raise `DeliveryError` otherwise). Progress notifications may be
+    rate-limited or dropped by the adapter; they must never raise.
+    """
+
+    platform: str
+
+    async def notify(self, job: Job, event: JobEvent) -> None: ...
