@@ -1,0 +1,6 @@
+"""Persistence behind a small async interface: SQLite (WAL) with versioned migrations."""
+
+from storage.db import Database
+from storage.jobs import JobStore
+
+__all__ = ["Database", "JobStore"]
