@@ -58,3 +58,11 @@ class SongBot:
     async def wait_idle(self) -> None:
         """Return once no job is queued or running (the console's piped mode uses it)."""
         raise NotImplementedError
+
+
+def build_core(settings: object) -> SongBot:
+    """Wire the real core from settings: database, job store, budgets, backend, runner.
+
+    Tests and `songbot run` both use this; then `core.add_notifier(adapter)`, `await core.start()`.
+    """
+    raise NotImplementedError

@@ -29,3 +29,14 @@ class Notifier(Protocol):
     platform: str
 
     async def notify(self, job: Job, event: JobEvent) -> None: ...
+
+
+class ChatAdapter(Notifier, Protocol):
+    """A whole adapter: the notifier plus its lifecycle. `songbot run` starts every adapter
+    whose credentials are configured and registers it with the core (`core.add_notifier`)."""
+
+    async def start(self) -> None:
+        """Connect and begin handling events in owned background tasks; return once running."""
+        ...
+
+    async def stop(self) -> None: ...
