@@ -39,8 +39,12 @@ class Database:
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA synchronous = NORMAL")
         await conn.execute("PRAGMA foreign_keys = ON")
+        try:
+            await migrate(conn)
+        except BaseException:
+            await conn.close()
+            raise
         self._conn = conn
-        await migrate(conn)
 
     async def close(self) -> None:
         if self._conn is not None:

@@ -134,6 +134,11 @@ class JobStore:
         )
         return [_row_to_job(row) for row in rows]
 
+    async def states(self) -> dict[str, JobState]:
+        """Every job's state by id (start-up reconciliation of budget holds)."""
+        rows = await self.db.fetchall("SELECT id, state FROM jobs")
+        return {row["id"]: JobState(row["state"]) for row in rows}
+
     async def for_user(self, user_key: str, limit: int = 10) -> list[Job]:
         rows = await self.db.fetchall(
             "SELECT * FROM jobs WHERE user_key = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
