@@ -1,0 +1,81 @@
+"""Timing policies: the result-poll back-off and the submit retry budget.
+
+Both are small frozen values so tests can run the real code on a compressed clock
+(`PollSchedule().scaled(0.01)`) instead of patching sleeps.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from email.utils import parsedate_to_datetime
+from time import time
+
+
+@dataclass(frozen=True)
+class PollSchedule:
+    """Delays between result checks: `first`, then ×`factor` each time, capped at `cap`.
+
+    With the defaults a task that takes 20 s is seen finished on the 4th check (2, 5.4, 11.2,
+    21 s after submit), the 5th at worst with jitter; a 4-minute task needs about 20 checks.
+    `jitter` (± fraction) spreads many jobs submitted together so they don't poll in lockstep.
+    """
+
+    first: float = 2.0
+    factor: float = 1.7
+    cap: float = 15.0
+    jitter: float = 0.1
+
+    def delays(self, rng: random.Random | None = None) -> Iterator[float]:
+        pick = rng or random.Random()
+        nominal = self.first
+        while True:
+            yield nominal * pick.uniform(1 - self.jitter, 1 + self.jitter)
+            nominal = min(nominal * self.factor, self.cap)
+
+    def scaled(self, k: float) -> PollSchedule:
+        """The same shape on a clock `k` times faster (tests, benchmarks)."""
+        return replace(self, first=self.first * k, cap=self.cap * k)
+
+
+DEFAULT_SCHEDULE = PollSchedule()
+WEBHOOK_FALLBACK_SCHEDULE = PollSchedule(first=10.0, factor=2.0, cap=60.0)
+"""Polling kept as a slow safety net when webhooks are on (their retries are undocumented)."""
+
+
+@dataclass(frozen=True)
+class SubmitRetry:
+    """Retries for a submit that certainly did not create a task (refused connection, 429).
+
+    `max_retry_after`: a longer `Retry-After` is not waited out here; `RateLimited` is raised so
+    the job runner can re-queue the job instead of holding a slot.
+    """
+
+    attempts: int = 3
+    backoff: float = 1.0
+    factor: float = 2.0
+    max_retry_after: float = 30.0
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Delay before attempt number `attempt + 1` (attempt counts from 1)."""
+        own = self.backoff * self.factor ** (attempt - 1) * random.uniform(0.9, 1.1)
+        return max(own, retry_after or 0.0)
+
+    def scaled(self, k: float) -> SubmitRetry:
+        return replace(self, backoff=self.backoff * k, max_retry_after=self.max_retry_after * k)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """`Retry-After` as seconds: delta-seconds (fractions accepted) or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    return max(0.0, seconds)
