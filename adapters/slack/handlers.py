@@ -1,0 +1,142 @@
+"""Bolt listeners: translate Slack payloads into `Asker`s and core calls. `ack()` comes
+first in every listener; modals are opened right after it (the trigger lives 3 seconds);
+everything slow follows (Bolt has already answered Slack by then)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+
+from adapters.slack import blocks, modals
+from adapters.slack.admins import AdminCheck
+from adapters.slack.channels import Asker, Channels
+from adapters.slack.songs import SongStarter
+from bot import grammar
+from bot.core import SongBot
+from bot.models import SongRequest
+
+log = logging.getLogger(__name__)
+
+SLASH_COMMAND = "/song"
+SUBCOMMANDS = frozenset({"help", "quota", "history", "cancel", "admin"})
+
+
+def command_line(text: str) -> str:
+    """`/song quota` → `/quota`; `/song lofi, chill` → `/song lofi, chill` (console grammar)."""
+    first, _, rest = text.strip().partition(" ")
+    if first.lower() in SUBCOMMANDS:
+        return f"/{first.lower()} {rest}".strip()
+    return f"{SLASH_COMMAND} {text.strip()}"
+
+
+class SlackHandlers:
+    def __init__(
+        self, core: SongBot, channels: Channels, songs: SongStarter, admins: AdminCheck
+    ) -> None:
+        self.core = core
+        self.channels = channels
+        self.songs = songs
+        self.admins = admins
+
+    def register(self, app: AsyncApp) -> None:
+        app.command(SLASH_COMMAND)(self.on_command)
+        app.view(modals.CALLBACK_ID)(self.on_modal_submit)
+        app.action(blocks.NEW_TAKE)(self.on_new_take)
+        app.action(blocks.EDIT_LYRICS)(self.on_edit_lyrics)
+        app.action(blocks.SAME_SEED)(self.on_same_seed)
+        app.error(self.on_error)
+
+    # -- /song ----------------------------------------------------------------------------
+
+    async def on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        asker = Asker.from_payload(body)
+        text = str(body.get("text") or "").strip()
+        if not text:
+            context = modals.ModalContext(asker.channel_id, asker.response_url)
+            await self._open_modal(asker, str(body.get("trigger_id")), modals.song_modal(context))
+            return
+        line = command_line(text)
+        parsed = grammar.parse(line)
+        if isinstance(parsed, grammar.SongCommand):
+            await self.songs.start(asker, parsed.request)
+            return
+        is_admin = isinstance(parsed, grammar.AdminCommand) and await self.admins.is_admin(
+            asker.user_id
+        )
+        reply = await self.core.handle_text(asker.origin(), line, is_admin=is_admin)
+        await self.channels.tell(asker, reply.text)
+
+    async def _open_modal(self, asker: Asker, trigger_id: str, view: dict[str, Any]) -> None:
+        try:
+            await self.channels.client.views_open(trigger_id=trigger_id, view=view)
+        except SlackApiError as exc:
+            log.warning("slack: views.open failed: %s", exc.response.get("error"))
+            await self.channels.tell(
+                asker, "I couldn't open the song form in time; please try again."
+            )
+
+    async def on_modal_submit(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        view: dict[str, Any] = body.get("view") or {}
+        result = grammar.validate_fields(**modals.submitted_fields(view))
+        if not isinstance(result, SongRequest):
+            await ack(response_action="errors", errors=modals.field_errors(result))
+            return
+        await ack()
+        context = modals.ModalContext.load(str(view.get("private_metadata") or ""))
+        asker = Asker.from_payload(body, channel_id=context.channel_id)
+        asker = Asker(
+            asker.user_id, asker.user_name, asker.team_id, asker.channel_id, context.response_url
+        )
+        await self.songs.start(asker, result)
+
+    # -- result buttons (value = job id) --------------------------------------------------
+
+    async def on_new_take(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
+    ) -> None:
+        await ack()
+        asker = Asker.from_payload(body)
+        job = await self.core.get_job(str(action.get("value")))
+        if job is None:
+            await self.channels.tell(asker, "I no longer know that song.")
+            return
+        await self.songs.start(asker, job.request.model_copy(update={"seed": None}))
+
+    async def on_edit_lyrics(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
+    ) -> None:
+        await ack()
+        asker = Asker.from_payload(body)
+        job = await self.core.get_job(str(action.get("value")))
+        if job is None:
+            await self.channels.tell(asker, "I no longer know that song.")
+            return
+        context = modals.ModalContext(asker.channel_id, asker.response_url)
+        view = modals.song_modal(context, prefill=job.request, seed=job.seed)
+        await self._open_modal(asker, str(body.get("trigger_id")), view)
+
+    async def on_same_seed(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
+    ) -> None:
+        await ack()
+        asker = Asker.from_payload(body)
+        job = await self.core.get_job(str(action.get("value")))
+        if job is None:
+            await self.channels.tell(asker, "I no longer know that song.")
+            return
+        request = job.request.model_copy(update={"seed": job.seed})
+        await self.channels.tell(asker, blocks.same_seed(grammar.format_command(request)))
+
+    # -- errors ---------------------------------------------------------------------------
+
+    async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
+        """A listener crashed: log it and tell the user rather than leave them waiting."""
+        log.error("slack: listener failed", exc_info=error)
+        if isinstance(body, dict) and (body.get("user_id") or body.get("user")):
+            await self.channels.tell(
+                Asker.from_payload(body), "Sorry, something went wrong on my side."
+            )
