@@ -273,28 +273,37 @@ class Ledger:
             (scope, budget_micros, int(unlimited), _ts(at), by),
         )
 
+    async def override(
+        self, scope: str, conn: aiosqlite.Connection | None = None
+    ) -> Override | None:
+        rows = await self._rows(conn, "SELECT * FROM budget_overrides WHERE scope = ?", (scope,))
+        return _override(rows[0]) if rows else None
+
     async def clear_override(self, conn: aiosqlite.Connection, scope: str) -> None:
         await conn.execute("DELETE FROM budget_overrides WHERE scope = ?", (scope,))
 
     async def overrides(self) -> dict[str, Override]:
         rows = await self.db.fetchall("SELECT * FROM budget_overrides ORDER BY scope")
-        return {
-            row["scope"]: Override(
-                row["budget_micros"], bool(row["unlimited"]), row["updated_at"], row["updated_by"]
-            )
-            for row in rows
-        }
+        return {row["scope"]: _override(row) for row in rows}
 
     # -- reports -------------------------------------------------------------------------
 
-    async def usage(self, period: str, *, by: Literal["user", "server"] = "user") -> list[Usage]:
-        """Per user (or server) songs, spent and held in `period`, biggest spender first."""
+    async def usage(
+        self,
+        period: str,
+        *,
+        by: Literal["user", "server"] = "user",
+        server_key: str | None = None,
+    ) -> list[Usage]:
+        """Per user (or server) songs, spent and held in `period`, biggest spender first;
+        with `server_key`, only what was spent in that server."""
         column = "user_key" if by == "user" else "server_key"
+        only_server = "AND server_key = ?" if server_key else ""
         rows = await self.db.fetchall(
             f"SELECT {column} AS key, {_SONGS} AS songs, {_SPENT} AS spent, {_HELD} AS held"
-            f" FROM ledger WHERE period = ? AND {column} IS NOT NULL GROUP BY {column}"
-            " ORDER BY spent DESC, key",
-            (period,),
+            f" FROM ledger WHERE period = ? AND {column} IS NOT NULL {only_server}"
+            f" GROUP BY {column} ORDER BY spent DESC, key",
+            (period, server_key) if server_key else (period,),
         )
         return [Usage(row["key"], row["songs"], row["spent"], row["held"]) for row in rows]
 
@@ -337,3 +346,12 @@ class Ledger:
                 if held or spent:
                     result[(prefix + scope_id, period)] = Balance(held, spent)
         return result
+
+
+def _override(row: aiosqlite.Row) -> Override:
+    return Override(
+        budget_micros=row["budget_micros"],
+        unlimited=bool(row["unlimited"]),
+        updated_at=row["updated_at"],
+        updated_by=row["updated_by"],
+    )
