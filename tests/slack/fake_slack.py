@@ -114,6 +114,10 @@ class FakeSlack:
 
     # -- waiting ------------------------------------------------------------------------
 
+    def posted(self, channel: str) -> list[Message]:
+        """Messages posted in `channel`, oldest first (edits are in each one's `history`)."""
+        return [m for m in self.messages.values() if m.channel == channel]
+
     def called(self, method: str) -> list[dict[str, Any]]:
         return [call.args for call in self.calls if call.method == method]
 
