@@ -21,7 +21,7 @@ A fault is ENDPOINT:KIND[:RATE[:TIMES]] — RATE is the probability per request 
 TIMES the most requests it hits (default unlimited). Endpoints and kinds:
   submit, result, balance, secret, upload: an HTTP status (429, 500, 502, 503, 504, 400, …),
       drop (close the connection with no answer; on submit AFTER the task was created),
-      slow (answer after --slow-seconds; a submit's task is created after the delay),
+      slow (answer after --slow-seconds; on submit the task is created first),
       malformed (HTTP 200 with broken JSON; on submit the task was created)
   output: a status (404, 500, …), drop (close mid-body), slow, oversized (pad the file to
       --oversized-mb), garbage (bytes that are no audio format)

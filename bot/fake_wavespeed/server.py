@@ -47,6 +47,7 @@ class FakeTask:
     nsfw: bool
     created_at: str
     webhook: str | None = None
+    result_gets: int = 0
 
     def status(self, now: float) -> str:
         elapsed = now - self.started
@@ -100,6 +101,7 @@ class FakeWaveSpeed:
         """Requests received per endpoint: submit, result, output, balance, secret, upload, …"""
         self.submitted: list[FakeTask] = []
         self.webhook_deliveries: list[WebhookDelivery] = []
+        self._delivered = asyncio.Event()
         self.balance = self.config.balance
         self._state = _State()
         self._rng = random.Random(self.config.seed)
@@ -183,7 +185,7 @@ class FakeWaveSpeed:
         rule = self._fault(endpoint)
         if rule is None:
             return None, None
-        if rule.kind == "slow":
+        if rule.kind == "slow" and endpoint != "submit":
             await asyncio.sleep(self.config.slow_seconds)
             return None, None
         if rule.status is not None:
@@ -272,6 +274,8 @@ class FakeWaveSpeed:
         self.submitted.append(task)
         if task.webhook:
             self._spawn(self._deliver_webhook(task))
+        if rule is not None and rule.kind == "slow":
+            await asyncio.sleep(cfg.slow_seconds)
         return self._envelope(self._task_data(task), rule, request)
 
     async def _result(self, request: web.Request) -> web.StreamResponse:
@@ -281,6 +285,7 @@ class FakeWaveSpeed:
         task = self.tasks.get(request.match_info["id"])
         if task is None:
             return _error(404, "Prediction not found")
+        task.result_gets += 1
         return self._envelope(self._task_data(task), rule, request)
 
     async def _balance(self, request: web.Request) -> web.StreamResponse:
@@ -412,6 +417,13 @@ class FakeWaveSpeed:
             log.info("webhook to %s failed: %s", task.webhook, exc)
             status = None
         self.webhook_deliveries.append(WebhookDelivery(task.id, task.webhook, status))
+        self._delivered.set()
+
+    async def webhooks_delivered(self, count: int = 1) -> None:
+        """Return once at least `count` webhook deliveries were attempted."""
+        while len(self.webhook_deliveries) < count:
+            self._delivered.clear()
+            await self._delivered.wait()
 
 
 _STATUS_MESSAGES = {

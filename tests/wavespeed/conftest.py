@@ -18,6 +18,8 @@ from bot.backends.wavespeed import PollSchedule, SubmitRetry, WaveSpeedBackend, 
 from bot.fake_wavespeed import FakeConfig, FakeWaveSpeed, FaultRule
 
 SCALE = 0.02
+FAST = PollSchedule().scaled(0.005)
+"""For tests about outcomes rather than counts: first check after 10 ms."""
 SPEC = GenerationSpec(tags="lofi, chill", lyrics="[inst]", duration=5, seed=7)
 
 FakeFactory = Callable[..., Awaitable[FakeWaveSpeed]]
@@ -37,9 +39,9 @@ async def make_fake() -> AsyncIterator[FakeFactory]:
     started: list[FakeWaveSpeed] = []
 
     async def make(*, faults: tuple[str, ...] | list[str] = (), **options: Any) -> FakeWaveSpeed:
-        options.setdefault("latency", 20 * SCALE)
+        options.setdefault("latency", 0.1)
         options.setdefault("output_seconds", 1)
-        options.setdefault("slow_seconds", 1.0)
+        options.setdefault("slow_seconds", 0.3)
         options.setdefault("retry_after", 0.05)
         config = FakeConfig(faults=[FaultRule.parse(f) for f in faults], seed=1, **options)
         fake = FakeWaveSpeed(config)
@@ -62,6 +64,7 @@ def make_client(base_url: str, **options: Any) -> WaveSpeedClient:
     options.setdefault("submit_read_timeout", 0.5)
     options.setdefault("submit_retry", SubmitRetry().scaled(SCALE))
     options.setdefault("download_timeout", 5.0)
+    options.setdefault("download_backoff", 0.5 * SCALE)
     return WaveSpeedClient(options.pop("api_key", "test-key"), base_url=base_url, **options)
 
 
@@ -78,7 +81,7 @@ async def make_backend() -> AsyncIterator[BackendFactory]:
         **client_options: Any,
     ) -> WaveSpeedBackend:
         settings: dict[str, Any] = {
-            "schedule": PollSchedule().scaled(SCALE),
+            "schedule": FAST,
             "task_timeout": 10.0,
             "max_concurrency": 2,
             "max_per_minute": 2,

@@ -85,6 +85,7 @@ class WaveSpeedClient:
         submit_read_timeout: float = SUBMIT_READ_TIMEOUT,
         download_timeout: float = DOWNLOAD_TIMEOUT,
         max_download_bytes: int = 100 * MB,
+        download_backoff: float = 0.5,
         submit_retry: SubmitRetry = DEFAULT_SUBMIT_RETRY,
         transport: httpx.AsyncBaseTransport | None = None,
         limits: httpx.Limits = DEFAULT_LIMITS,
@@ -96,6 +97,7 @@ class WaveSpeedClient:
         self._submit_timeout = timeout.as_dict() | {"read": submit_read_timeout}
         self._download_timeout = download_timeout
         self._max_download = max_download_bytes
+        self._download_backoff = download_backoff
         self._submit_retry = submit_retry
         self._http = httpx.AsyncClient(
             timeout=timeout,
@@ -189,7 +191,7 @@ class WaveSpeedClient:
             except (UpstreamError, BackendTimeout) as exc:
                 last = exc
                 if attempt < _DOWNLOAD_ATTEMPTS:
-                    await asyncio.sleep(0.5 * attempt)
+                    await asyncio.sleep(self._download_backoff * attempt)
         else:
             raise last
         found = detect_format(data, content_type)
