@@ -45,7 +45,7 @@ class Call:
 
     @property
     def allowed_mentions(self) -> Any:
-        return self.body.get("allowed_mentions")
+        return self.message.get("allowed_mentions")
 
     @property
     def message(self) -> dict[str, Any]:
