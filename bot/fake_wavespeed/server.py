@@ -344,9 +344,7 @@ class FakeWaveSpeed:
         if task is None or ext not in CONTENT_TYPES or task.status(time.monotonic()) != "completed":
             return web.Response(status=404, text="not found")
         if rule is not None and rule.kind == "garbage":
-            return web.Response(
-                body=secrets.token_bytes(4096), content_type="application/octet-stream"
-            )
+            return web.Response(body=_GARBAGE, content_type="application/octet-stream")
         data = await self._outputs.get(task.spec, ext)
         if rule is not None and rule.kind == "oversized":
             return await _stream(
@@ -426,6 +424,8 @@ class FakeWaveSpeed:
             await self._delivered.wait()
 
 
+_GARBAGE = b"<html><body>Access denied</body></html>\n" * 100
+"""An output that is no audio format (what a misrouted CDN answer looks like)."""
 _STATUS_MESSAGES = {
     429: "Too many requests: rate limit exceeded",
     500: "Internal server error",

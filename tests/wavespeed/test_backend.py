@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
+from bot.audio import detect_format
 from bot.backends.base import BackendError, BackendTimeout
 from bot.backends.wavespeed import PollSchedule, WaveSpeedBackend
-from bot.backends.wavespeed.formats import detect_format
 from bot.fake_wavespeed import FakeWaveSpeed
 from tests.wavespeed.conftest import (
     SCALE,

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from wavespeed import Client
 
-from bot.backends.wavespeed.formats import detect_format
+from bot.audio import detect_format
 from bot.fake_wavespeed import FakeWaveSpeed, FaultRule
 from bot.fake_wavespeed.cli import config_from_args, configure
 from tests.wavespeed.conftest import FakeFactory
@@ -79,7 +79,6 @@ async def test_envelope_statuses_and_auth(make_fake: FakeFactory) -> None:
 
 
 async def test_mp3_outputs(make_fake: FakeFactory) -> None:
-    pytest.importorskip("bot.audio")
     fake = await make_fake(output_format="mp3", latency=0.05)
     sdk = Client(api_key="any-key", base_url=fake.base_url)
     result = await asyncio.to_thread(sdk.run, "wavespeed-ai/ace-step", INPUT, poll_interval=0.05)

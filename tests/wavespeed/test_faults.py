@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from bot.audio import detect_format
 from bot.backends.base import (
     AuthError,
     BackendError,
@@ -19,7 +20,6 @@ from bot.backends.base import (
     UpstreamError,
 )
 from bot.backends.wavespeed.client import MB
-from bot.backends.wavespeed.formats import detect_format
 from tests.wavespeed.conftest import (
     SPEC,
     BackendFactory,

@@ -28,6 +28,7 @@ from urllib.parse import quote as quote_path
 
 import httpx
 
+from bot.audio import AudioFormat, detect_format
 from bot.backends.base import (
     BackendError,
     BackendTimeout,
@@ -37,7 +38,6 @@ from bot.backends.base import (
     UpstreamError,
 )
 from bot.backends.wavespeed.errors import Step, error_for_status, quote
-from bot.backends.wavespeed.formats import MIME_TYPES, AudioFormat, detect_format
 from bot.backends.wavespeed.prediction import Prediction
 from bot.backends.wavespeed.schedule import SubmitRetry, parse_retry_after
 
@@ -51,6 +51,12 @@ DOWNLOAD_TIMEOUT = 180.0
 DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=50)
 DEFAULT_SUBMIT_RETRY = SubmitRetry()
 MB = 1024 * 1024
+MIME_TYPES: dict[AudioFormat, str] = {
+    "mp3": "audio/mpeg",
+    "wav": "audio/wav",
+    "flac": "audio/flac",
+    "ogg": "audio/ogg",
+}
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _DOWNLOAD_ATTEMPTS = 3
 
