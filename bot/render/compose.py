@@ -20,7 +20,9 @@ from bot.render.parts import (
     bass_notes,
     chord_notes,
     drum_hits,
+    hook_notes,
     lead_notes,
+    make_motif,
 )
 from bot.render.patterns import DRUM_PATTERNS
 from bot.render.plan import Grid, Hit, Note, Section, SongPlan
@@ -64,6 +66,7 @@ def plan_song(spec: GenerationSpec) -> SongPlan:
     blocks = _layout(total_bars, ctx.grid.bar_seconds, parse_lyrics(spec.lyrics), phrase_bars)
     sections = _sections(blocks, progression, alternative)
 
+    motif = make_motif(np.random.default_rng(stable_hash(*key, "hook")))
     notes: list[Note] = []
     hits: list[Hit] = []
     voicing: tuple[int, ...] | None = None
@@ -73,6 +76,7 @@ def plan_song(spec: GenerationSpec) -> SongPlan:
         notes += chords
         notes += bass_notes(ctx, section, part_rng)
         notes += arp_notes(ctx, section, part_rng)
+        notes += hook_notes(ctx, section, motif)
         if section.lyrics is not None:
             line_rngs = [
                 np.random.default_rng(stable_hash(*key, "lead", section.kind, line.text))

@@ -338,6 +338,70 @@ def _vowel(line: LyricLine, index: int) -> str:
     return "a"
 
 
+Motif = tuple[tuple[float, float, int], ...]
+"""(start step, length in steps, scale-degree offset) over two bars."""
+_MOTIF_RHYTHMS: tuple[Rhythm, ...] = (
+    ((0, 3), (3, 3), (6, 2), (8, 4), (12, 4), (16, 6), (22, 2), (24, 8)),
+    ((0, 2), (2, 2), (4, 4), (10, 2), (12, 4), (16, 4), (20, 4), (24, 6)),
+    ((0, 6), (6, 2), (8, 2), (10, 6), (16, 3), (19, 3), (22, 2), (24, 8)),
+    ((2, 2), (4, 2), (6, 4), (12, 2), (14, 2), (16, 8), (26, 2), (28, 4)),
+)
+HOOK_INSTRUMENT = {
+    "guitar": "guitar",
+    "epiano": "bell",
+    "piano": "piano",
+    "pad": "pluck",
+    "strings": "strings",
+    "stab": "pluck",
+}
+
+
+def make_motif(rng: Rng) -> Motif:
+    """A two-bar instrumental hook: a stock rhythm with a seeded, mostly stepwise contour."""
+    rhythm = _MOTIF_RHYTHMS[int(rng.integers(0, len(_MOTIF_RHYTHMS)))]
+    degree = int(rng.integers(0, 5))
+    notes = []
+    for start, steps in rhythm:
+        notes.append((start, steps, degree))
+        degree += int(rng.choice((-2, -1, 1, 2, 3), p=(0.15, 0.35, 0.3, 0.15, 0.05)))
+        degree = max(-2, min(7, degree))
+    return tuple(notes)
+
+
+def hook_notes(ctx: Context, section: Section, motif: Motif) -> list[Note]:
+    """The motif over an instrumental chorus: question phrase, then an answer on the tonic."""
+    if section.kind != "chorus" or section.lyrics is not None:
+        return []
+    instrument = ctx.style.arp if ctx.style.arp in ("acid", "bell") else None
+    instrument = instrument or HOOK_INSTRUMENT.get(ctx.style.chords, "pluck")
+    center = (60 if ctx.tonic < 7 else 48) + ctx.tonic + (0 if instrument == "guitar" else 12)
+    notes: list[Note] = []
+    for block in range(0, section.bars, 2):
+        answer = (block // 2) % 2 == 1
+        for k, (start, steps, offset) in enumerate(motif):
+            bar_index = block + int(start // STEPS_PER_BAR)
+            if bar_index >= section.bars:
+                break
+            step = start % STEPS_PER_BAR
+            degree = 0 if answer and k == len(motif) - 1 else offset
+            if step % 4 == 0 and not (answer and k == len(motif) - 1):
+                tones = chord_degrees(section.chords[bar_index], 3)
+                options = [t + 7 * o for t in tones for o in (-1, 0, 1)]
+                degree = min(options, key=lambda c: (abs(c - degree), c))
+            notes.append(
+                ctx.note(
+                    section.start_bar + bar_index,
+                    step,
+                    steps,
+                    midi=center + degree_pitch(degree, ctx.mode),
+                    velocity=0.8,
+                    instrument=instrument,
+                    part="hook",
+                )
+            )
+    return notes
+
+
 def drum_hits(ctx: Context, section: Section, rng: Rng, before_chorus: bool) -> list[Hit]:
     pattern = DRUM_PATTERNS[ctx.style.drums][ctx.drum_variant]
     if not pattern:

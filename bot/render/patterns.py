@@ -54,8 +54,8 @@ DRUM_PATTERNS: dict[str, tuple[Pattern, ...]] = {
         {"kick": "x.......x.x..x..", "snare": "....x.......x...", "ride": "x.x.x.x.x.x.x.x."},
     ),
     "metal": (
-        {"kick": "xxxxxxxxxxxxxxxx", "snare": "....x.......x...", "hat": "x.x.x.x.x.x.x.x."},
-        {"kick": "x.xxx.xxx.xxx.xx", "snare": "....x.......x...", "ride": "x...x...x...x..."},
+        {"kick": "xoxoxoxoxoxoxoxo", "snare": "....x.......x...", "hat": "x.x.x.x.x.x.x.x."},
+        {"kick": "x.oox.oox.oox.oo", "snare": "....x.......x...", "ride": "x...x...x...x..."},
     ),
     "jazz": (
         {"ride": "x...x.x.x...x.x.", "hat": "....x.......x...", "kick": "x.........o....."},

@@ -51,7 +51,7 @@ class Note:
     velocity: float
     instrument: str
     part: str
-    """"chords", "bass", "arp" or "lead"."""
+    """"chords", "bass", "arp", "hook" (instrumental melody) or "lead" (the sung line)."""
     vowel: str = ""
 
 

@@ -155,7 +155,7 @@ STYLES: dict[str, Style] = {
         "epiano",
         swing=0.33,
         sevenths=True,
-        drum_level=0.7,
+        drum_level=0.9,
         reverb=0.25,
     ),
     "ambient": Style(
