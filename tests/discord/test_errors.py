@@ -1,0 +1,79 @@
+"""Every error the core reports reaches the Discord user as a friendly ephemeral message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.discord import payloads
+from tests.discord.conftest import DiscordWorld, Launch
+from tests.discord.fake_discord import Call
+from tests.support import settings_for
+
+
+def assert_ephemeral_warning(call: Call) -> str:
+    assert call.body["type"] == 4
+    assert call.message["flags"] & 64, "errors are only shown to the user who caused them"
+    assert call.content.startswith("⚠️")
+    assert "Traceback" not in call.content
+    return call.content
+
+
+async def test_bad_tags_are_explained(world: DiscordWorld):
+    answer = await world.interact(payloads.slash("song", {"tags": " , ,, "}))
+    text = assert_ephemeral_warning(answer)
+    assert "tag" in text.lower()
+    assert await world.core.recent_jobs(_origin()) == []
+
+
+async def test_over_budget_is_explained(launch: Launch, tmp_path: Path):
+    settings = settings_for(
+        tmp_path,
+        discord_token="fake-token",
+        songbot_budget_local=True,
+        songbot_user_budget_usd="0.0001",
+    )
+    world = await launch(settings)
+    answer = await world.interact(payloads.slash("song", {"tags": "jazz", "duration": 60}))
+    text = assert_ephemeral_warning(answer)
+    assert "budget" in text.lower() or "$" in text
+
+
+async def test_cancel_of_unknown_job_is_explained(world: DiscordWorld):
+    answer = await world.interact(payloads.slash("cancel", {"job": "zzzzzz"}))
+    assert "zzzzzz" in assert_ephemeral_warning(answer)
+
+
+async def test_button_for_unknown_job_is_explained(world: DiscordWorld):
+    message = {
+        "id": "1",
+        "channel_id": payloads.CHANNEL_ID,
+        "type": 0,
+        "content": "",
+        "author": payloads.user(payloads.BOT_ID, "songbot", bot=True),
+        "attachments": [],
+        "embeds": [],
+        "mentions": [],
+        "mention_roles": [],
+        "pinned": False,
+        "mention_everyone": False,
+        "tts": False,
+        "timestamp": "2025-01-01T00:00:00+00:00",
+        "edited_timestamp": None,
+        "flags": 0,
+        "components": [
+            {
+                "type": 1,
+                "components": [
+                    {"type": 2, "style": 1, "label": "New take", "custom_id": "songbot:retake:zz9"}
+                ],
+            }
+        ],
+    }
+    answer = await world.interact(payloads.button_click("songbot:retake:zz9", message))
+    assert "zz9" in assert_ephemeral_warning(answer)
+
+
+def _origin():
+    from bot.models import Origin
+
+    return Origin(platform="discord", user_id=payloads.ALICE_ID)
