@@ -265,7 +265,7 @@ def lead_notes(
         return []
     notes: list[Note] = []
     chorus = section.kind == "chorus"
-    base = 4 if chorus else (2 if section.kind in ("bridge", "prechorus") else 0)
+    base = 3 if chorus else (2 if section.kind in ("bridge", "prechorus") else 0)
     velocity = 0.95 if chorus else 0.75
     center = 60 + ctx.tonic if ctx.tonic < 7 else 48 + ctx.tonic
     for index, (line, rng) in enumerate(zip(section.lyrics.lines, line_rngs, strict=True)):
@@ -287,7 +287,7 @@ def lead_notes(
                     step,
                     length,
                     midi=midi,
-                    velocity=velocity,
+                    velocity=velocity * (1.0 if step % 4 == 0 else 0.88),
                     instrument="voice",
                     part="lead",
                     vowel=_vowel(line, k),
@@ -297,35 +297,46 @@ def lead_notes(
 
 
 def _syllable_rhythm(count: int, bars: int, rng: Rng) -> tuple[list[float], list[float]]:
-    """Onset steps (from the phrase start) and lengths for `count` syllables."""
+    """Onset steps (from the phrase start) and lengths for `count` syllables.
+
+    Syllables follow each other on an 8th (or, for long lines, 16th) grid; some seeded ones
+    are held longer, the last one longest, and the phrase ends with a breath.
+    """
     total = bars * STEPS_PER_BAR
-    usable = int(total * 0.8)
-    grid = 2 if count <= usable // 2 else 1
-    slots = np.arange(0, usable, grid, dtype=np.float64)
-    if count > len(slots):
-        chosen = np.linspace(0, usable, count, endpoint=False)
-    else:
-        weights = np.where(slots % 4 == 0, 3.0, np.where(slots % 2 == 0, 2.0, 1.0))
-        chosen = np.sort(rng.choice(slots, size=count, replace=False, p=weights / weights.sum()))
-        chosen = chosen - chosen[0] + (0 if rng.random() < 0.7 else grid)
-    onsets = [float(s) for s in chosen]
-    ends = [*onsets[1:], min(total - 2.0, onsets[-1] + 6.0)]
-    lengths = [max(0.8, e - s - 0.25) for s, e in zip(onsets, ends, strict=True)]
+    usable = total * 0.8
+    grid = 2.0 if count * 2 <= usable * 0.9 else 1.0
+    if count * grid > usable:
+        grid = usable / count
+    units = [1] * count
+    spare = int((usable / grid - count) * 0.6)
+    if spare > 0:
+        weights = np.array([1.0 + (k % 3 == 2) + 2.0 * (k == count - 1) for k in range(count)])
+        for k in rng.choice(count, size=spare, p=weights / weights.sum()):
+            units[int(k)] += 1
+    pickup = grid if rng.random() < 0.3 and sum(units) * grid + grid <= usable else 0.0
+    onsets = (pickup + grid * np.concatenate([[0], np.cumsum(units)[:-1]])).tolist()
+    lengths = [max(0.75, u * grid - 0.25) for u in units]
+    lengths[-1] = max(lengths[-1], min(total - 2.0 - onsets[-1], 6.0))
     return onsets, lengths
 
 
 def _next_degree(
     degree: int, base: int, k: int, count: int, step: float, chord: int, ctx: Context, rng: Rng
 ) -> int:
+    """The next melody degree: an arch of mostly stepwise moves, chord tones on the beat."""
+    previous = degree
+    up = 0.62 if k < count * 0.5 else 0.38
     if k > 0:
-        rising = k < count * 0.6
-        moves, probs = (-2, -1, 0, 1, 2), (0.1, 0.3, 0.15, 0.3, 0.15)
-        degree += int(rng.choice(moves, p=probs)) + (1 if rising and rng.random() < 0.15 else 0)
+        size = int(rng.choice((0, 1, 2), p=(0.1, 0.6, 0.3)))
+        degree += size if rng.random() < up else -size
     if step % 4 == 0 or k == count - 1:
-        tones = chord_degrees(chord, 3)
-        candidates = [t + 7 * o for t in tones for o in (-1, 0, 1, 2)]
-        degree = min(candidates, key=lambda c: (abs(c - degree), c))
-    return max(base - 3, min(base + 8, degree))
+        tones = sorted(t + 7 * o for t in chord_degrees(chord, 3) for o in (-1, 0, 1, 2))
+        degree = min(tones, key=lambda c: (abs(c - degree), c))
+        if k > 0 and degree == previous and k < count - 1:
+            higher = [t for t in tones if t > degree]
+            lower = [t for t in tones if t < degree]
+            degree = higher[0] if rng.random() < up and higher else (lower or higher)[-1]
+    return max(base - 3, min(base + 6, degree))
 
 
 def _vowel(line: LyricLine, index: int) -> str:
