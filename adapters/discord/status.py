@@ -13,6 +13,8 @@ import logging
 import time
 from collections.abc import Callable
 
+import discord
+
 from adapters.discord import render
 from adapters.discord.delivery import Poster
 from adapters.discord.target import ReplyTarget
@@ -66,6 +68,9 @@ class StatusBoard:
             return False
         try:
             return await self.poster.edit(target, render.status_text(job, line))
+        except discord.HTTPException as exc:
+            log.info("job %s: status edit refused: %s", job.id, exc)
+            return False
         except Exception:
             log.warning("job %s: status edit failed", job.id, exc_info=True)
             return False

@@ -79,6 +79,8 @@ class FakeDiscord:
         self.forbidden_channels: set[str] = set()
         self.closed_dms: set[str] = set()
         self.synced_commands: dict[str, list[dict[str, Any]]] = {}
+        self.dm_channels: dict[str, str] = {}
+        """User id → their DM channel id."""
         self._ids = itertools.count(1_300_000_000_000_000_000)
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -118,6 +120,9 @@ class FakeDiscord:
             while (found := find()) is None:
                 await self._changed.wait()
             return found
+
+    def dm_channel(self, user_id: str) -> str:
+        return self.dm_channels.get(user_id, "no-dm-yet")
 
     def find(self, predicate: Callable[[Call], bool]) -> list[Call]:
         return [c for c in self.calls if predicate(c)]
@@ -195,8 +200,8 @@ class FakeDiscord:
         return None
 
     def _callback(self, token: str, call: Call) -> web.Response:
-        if (dead := self._token_dead(token)) is not None:
-            return dead
+        # `expired_tokens` models the 15-minute followup window: the initial response
+        # (within 3 s) always works.
         kind = call.body["type"]
         data = call.body.get("data") or {}
         interaction: dict[str, Any] = {"id": call.path.split("/")[2], "type": 2}
@@ -235,7 +240,8 @@ class FakeDiscord:
     def _channel_post(self, channel_id: str, call: Call) -> web.Response:
         if channel_id in self.forbidden_channels:
             return _error(403, 50013, "Missing Permissions")
-        if channel_id.startswith("dm-") and channel_id[3:] in self.closed_dms:
+        dm_user = next((u for u, c in self.dm_channels.items() if c == channel_id), None)
+        if dm_user in self.closed_dms:
             return _error(403, 50007, "Cannot send messages to this user")
         return _json(self._store(channel_id, call.body, call.files))
 
@@ -246,8 +252,9 @@ class FakeDiscord:
 
     def _open_dm(self, body: dict[str, Any]) -> web.Response:
         user_id = str(body["recipient_id"])
+        channel_id = self.dm_channels.setdefault(user_id, self.new_id())
         channel = {
-            "id": f"dm-{user_id}",
+            "id": channel_id,
             "type": 1,
             "last_message_id": None,
             "recipients": [payloads.user(user_id, "someone")],

@@ -18,8 +18,10 @@ def job_id_in(text: str) -> str:
 
 def is_followup(token: str) -> Any:
     def check(call: Call) -> bool:
-        return call.method == "POST" and call.path.startswith("/webhooks/") and call.path.endswith(
-            f"/{token}"
+        return (
+            call.method == "POST"
+            and call.path.startswith("/webhooks/")
+            and call.path.endswith(f"/{token}")
         )
 
     return check

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from mutagen.id3 import ID3
-
 from tests.discord import payloads
 from tests.discord.conftest import DiscordWorld
 from tests.discord.helpers import custom_ids, is_followup, job_id_in, no_pings, status_edits
