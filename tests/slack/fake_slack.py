@@ -16,11 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 BOT_USER = "UBOT"
 TEAM = "T1"
 TOKEN = "xoxb-test"
+APP_TOKEN = "xapp-test"
 
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -62,6 +63,8 @@ class FakeSlack:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.sockets: list[web.WebSocketResponse] = []
+        self.socket_acks: list[dict[str, Any]] = []
         self._methods: dict[str, Handler] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
@@ -74,6 +77,7 @@ class FakeSlack:
             "users.info": self._user_info,
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
+            "apps.connections.open": lambda args: {"url": f"ws://127.0.0.1:{self.port}/socket"},
         }
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -83,6 +87,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/upload/{file_id}", self._receive_upload)
         app.router.add_post("/hooks/{hook_id}", self._webhook)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -90,6 +95,8 @@ class FakeSlack:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
+        for ws in self.sockets:
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -152,7 +159,8 @@ class FakeSlack:
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+        token = APP_TOKEN if method == "apps.connections.open" else TOKEN
+        if request.headers.get("Authorization") != f"Bearer {token}":
             return web.json_response({"ok": False, "error": "not_authed"})
         args = await _arguments(request)
         handler = self._methods.get(method)
@@ -176,6 +184,36 @@ class FakeSlack:
         self.webhooks.append((request.match_info["hook_id"], await request.json()))
         await self._record()
         return web.Response(text="ok")
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, then record the app's acks of the envelopes we push."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": 1})
+        await self._record()
+        async for message in ws:
+            if message.type == WSMsgType.TEXT:
+                self.socket_acks.append(json.loads(message.data))
+                await self._record()
+        return ws
+
+    async def push_envelope(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Send a Socket Mode envelope ("slash_commands", "interactive") and return the
+        app's ack (`{"envelope_id": …, "payload": …}`)."""
+        await self.wait_until(lambda: self.sockets)
+        envelope_id = f"env-{next(self._ids)}"
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": True,
+        }
+        await self.sockets[-1].send_json(envelope)
+        acks = await self.wait_until(
+            lambda: [a for a in self.socket_acks if a.get("envelope_id") == envelope_id]
+        )
+        return dict(acks[0])
 
     # -- methods (each returns the body after `"ok": true`, or raises _Error) ------------
 

@@ -17,6 +17,7 @@ SECRET = "test-signing-secret"
 def signed_headers(body: str, *, secret: str = SECRET, age: float = 0.0) -> dict[str, str]:
     timestamp = str(int(time.time() - age))
     signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
+    assert signature is not None
     return {
         "Content-Type": "application/x-www-form-urlencoded",
         "X-Slack-Request-Timestamp": timestamp,
