@@ -1,0 +1,125 @@
+"""The console adapter end to end: the real `songbot console` with piped stdin."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from mutagen.id3 import ID3
+
+from bot import audio
+
+BAD_INPUTS = [
+    "",
+    "hello there",
+    "/dance",
+    "/song",
+    "/song duration: 30",
+    "/song tags: lofi duration: 0",
+    "/song tags: lofi duration: 241",
+    "/song tags: lofi duration: -5",
+    "/song tags: lofi duration: abc",
+    "/song tags: lofi duration: 1e9",
+    "/song tags: lofi seed: 2147483648",
+    "/song tags: lofi seed: -2",
+    "/song tags: lofi mood: happy",
+    "/song tags: " + "x" * 5000,
+    "/song tags: \x00\x07\x1b duration: 30",
+    "/song tags: 🎸 ロック, مرحبا duration: abc",
+    "/cancel",
+    "/cancel zzzzzz",
+    "/admin budget",
+]
+
+
+def run_console(tmp_path: Path, stdin: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SONGBOT_", "WAVESPEED_"))}
+    env["SONGBOT_BACKEND"] = "local"
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "console",
+            "--user",
+            "tester",
+            "--out",
+            str(tmp_path / "songs"),
+            "--db",
+            str(tmp_path / "songbot.sqlite3"),
+            *extra,
+        ],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+        cwd=tmp_path,
+    )
+
+
+def saved_paths(stdout: str) -> list[Path]:
+    return [
+        Path(line[len("saved ") :]) for line in stdout.splitlines() if line.startswith("saved ")
+    ]
+
+
+def test_piped_console_makes_songs_and_exits_zero(tmp_path):
+    commands = "\n".join(
+        [
+            "/song tags: lofi, hiphop, chill duration: 30 seed: 42",
+            '/song jazz, sad duration: 0:12 seed: 7 lyrics: """',
+            "[verse]",
+            "rain on the window, coffee gone cold",
+            "[chorus]",
+            "sing it again",
+            '"""',
+            "/history",
+        ]
+    )
+    result = run_console(tmp_path, commands + "\n")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    paths = saved_paths(result.stdout)
+    assert len(paths) == 2
+    durations = sorted(audio.duration_seconds(path.read_bytes()) for path in paths)
+    assert abs(durations[0] - 12) < 0.2 and abs(durations[1] - 30) < 0.2
+    tags = {str(ID3(path)["TXXX:seed"].text[0]): ID3(path) for path in paths}
+    assert set(tags) == {"42", "7"}
+    assert "rain on the window" in str(tags["7"].getall("USLT")[0].text)
+    assert "seed `42`" in result.stdout and "lofi, hiphop, chill" in result.stdout
+
+
+def test_bad_input_gets_friendly_errors_and_nothing_is_made(tmp_path):
+    result = run_console(tmp_path, "\n".join(BAD_INPUTS) + "\n")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert saved_paths(result.stdout) == []
+    warnings = [line for line in result.stdout.splitlines() if line.startswith("⚠")]
+    # every non-empty bad line got exactly one warning reply
+    assert len(warnings) == len([line for line in BAD_INPUTS if line.strip()])
+    assert "mood" in result.stdout  # the unknown key is named
+    assert "241" in result.stdout or "240" in result.stdout
+
+
+def test_unclosed_lyrics_are_reported_not_sent(tmp_path):
+    result = run_console(tmp_path, '/song tags: rock lyrics: """\n[verse]\nno end\n')
+    assert result.returncode == 0
+    assert "not closed" in result.stdout
+    assert saved_paths(result.stdout) == []
+
+
+def test_bad_setting_stops_with_one_line(tmp_path):
+    env = dict(os.environ, SONGBOT_MAX_CONCURRENT_JOBS="lots")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console"],
+        input="",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "SONGBOT_MAX_CONCURRENT_JOBS" in lines[0]
