@@ -7,6 +7,7 @@ a fresh dict, with a new interaction id and token.
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from typing import Any
 
 APP_ID = "1100000000000000001"
@@ -122,10 +123,21 @@ def interaction(
     return payload
 
 
+@dataclass(frozen=True)
+class UserRef:
+    """A USER option value (the member is sent in `resolved`)."""
+
+    user_id: str
+    name: str
+
+
 def _options(values: dict[str, Any], focused: str | None = None) -> list[dict[str, Any]]:
     kinds = {bool: 5, int: 4, str: 3}
     options = []
     for name, value in values.items():
+        if isinstance(value, UserRef):
+            options.append({"name": name, "type": 6, "value": value.user_id})
+            continue
         option: dict[str, Any] = {"name": name, "type": kinds[type(value)], "value": value}
         if name == focused:
             option["focused"] = True
@@ -144,6 +156,13 @@ def slash(name: str, options: dict[str, Any] | None = None, **kwargs: Any) -> di
     return interaction(2, data, **kwargs)
 
 
+def _resolved(values: dict[str, Any]) -> dict[str, Any]:
+    refs = [v for v in values.values() if isinstance(v, UserRef)]
+    if not refs:
+        return {}
+    return {"users": {ref.user_id: user(ref.user_id, ref.name) for ref in refs}}
+
+
 def subcommand(
     group: str, name: str, options: dict[str, Any] | None = None, **kwargs: Any
 ) -> dict[str, Any]:
@@ -153,6 +172,7 @@ def subcommand(
         "type": 1,
         "guild_id": GUILD_ID,
         "options": [{"name": name, "type": 1, "options": _options(options or {})}],
+        "resolved": _resolved(options or {}),
     }
     return interaction(2, data, **kwargs)
 
