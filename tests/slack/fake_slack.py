@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -23,7 +25,40 @@ TEAM = "T1"
 TOKEN = "xoxb-test"
 APP_TOKEN = "xapp-test"
 
+MANIFEST = Path(__file__).parents[2] / "adapters" / "slack" / "manifest.yml"
+
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
+
+SCOPES: dict[str, str | None] = {
+    "auth.test": None,
+    "apps.connections.open": None,  # app-level token (connections:write), not a bot scope
+    "chat.postMessage": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "chat.update": "chat:write",
+    "chat.delete": "chat:write",
+    "views.open": None,  # needs only a trigger_id
+    "conversations.join": "channels:join",
+    "conversations.open": "im:write",
+    "users.info": "users:read",
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+}
+"""Every Web API method the fake answers, with the bot scope Slack requires for it."""
+
+
+def manifest_bot_scopes(path: Path = MANIFEST) -> set[str]:
+    """The `oauth_config.scopes.bot` list of the shipped manifest (a tiny reader for our own
+    file's layout, so the tests need no YAML library)."""
+    scopes: set[str] = set()
+    inside = False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() == "bot:":
+            inside = True
+        elif inside and (item := re.match(r"\s+- ([\w:.]+)", line)):
+            scopes.add(item.group(1))
+        elif inside and line.strip() and not line.strip().startswith("#"):
+            break
+    return scopes
 
 
 @dataclass
@@ -57,6 +92,8 @@ class FakeSlack:
         self.messages: dict[str, Message] = {}
         self.channels: dict[str, Channel] = {}
         self.admins: set[str] = set()
+        self.granted_scopes = manifest_bot_scopes()
+        """Calls needing any other scope fail with `missing_scope`, as on a real install."""
         self.fail_next: dict[str, str] = {}
         """method -> error code returned once (e.g. `{"files.completeUploadExternal": "…"}`)."""
         self._ids = itertools.count(1)
@@ -166,6 +203,10 @@ class FakeSlack:
         handler = self._methods.get(method)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
+        scope = SCOPES[method]
+        if scope is not None and scope not in self.granted_scopes:
+            await self._record(Call(method, args))
+            return web.json_response({"ok": False, "error": "missing_scope", "needed": scope})
         body: dict[str, Any] = {"ok": False, "error": self.fail_next.pop(method, "")}
         if not body["error"]:
             try:
