@@ -121,6 +121,10 @@ class FakeDiscord:
                 await self._changed.wait()
             return found
 
+    def add_message(self, channel_id: str = payloads.CHANNEL_ID) -> str:
+        """A message "sent earlier" (e.g. a status message to edit); returns its id."""
+        return str(self._store(channel_id, {"content": "earlier"}, webhook=True)["id"])
+
     def dm_channel(self, user_id: str) -> str:
         return self.dm_channels.get(user_id, "no-dm-yet")
 

@@ -50,7 +50,7 @@ async def test_tag_autocomplete_suggests_recent_and_common_tags(world: DiscordWo
 
 async def test_cancel_stops_a_song_and_says_so(launch: Launch, tmp_path: Path):
     world = await launch(settings_for(tmp_path, discord_token="fake-token"))
-    command = payloads.slash("song", {"tags": "orchestral", "duration": 120})
+    command = payloads.slash("song", {"tags": "orchestral", "duration": 90})
     job_id = job_id_in((await world.interact(command)).content)
 
     answer = await world.interact(payloads.slash("cancel", {"job": job_id}))
