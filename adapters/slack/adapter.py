@@ -17,6 +17,7 @@ from typing import Literal
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.admins import AdminCheck
@@ -71,7 +72,11 @@ class SlackAdapter:
         return "socket" if self.settings.slack_app_token is not None else "http"
 
     async def start(self) -> None:
-        identity = await self.client.auth_test()  # a bad token fails here, at boot
+        try:
+            identity = await self.client.auth_test()  # a bad token fails here, at boot
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            raise SettingsError(f"SLACK_BOT_TOKEN was refused by Slack ({error})") from None
         self.channels.bot_name = str(identity.get("user") or "songbot")
         if self.settings.slack_app_token is not None:
             self._socket = AsyncSocketModeHandler(
