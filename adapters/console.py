@@ -44,6 +44,9 @@ class ConsoleAdapter:
         self.stdout = stdout or sys.stdout
         self.interactive = self.stdin.isatty()
         self._lines: asyncio.Queue[str | None] = asyncio.Queue()
+        self._wanted = threading.Event()
+        """Set when the command loop asks for a line: the prompt shows only after each reply."""
+        self._prompt = PROMPT
 
     # -- Notifier ----------------------------------------------------------------------
 
@@ -78,9 +81,11 @@ class ConsoleAdapter:
     def _read_lines(self, loop: asyncio.AbstractEventLoop) -> None:
         """Runs in a daemon thread (a blocked read never holds up shutdown)."""
         while True:
+            self._wanted.wait()
+            self._wanted.clear()
             try:
                 if self.interactive:
-                    line: str | None = input(PROMPT if self._lines.empty() else "")
+                    line: str | None = input(self._prompt)
                 else:
                     raw = self.stdin.readline()
                     line = raw.rstrip("\r\n") if raw else None
@@ -90,14 +95,16 @@ class ConsoleAdapter:
             if line is None:
                 return
 
-    async def _next_line(self) -> str | None:
+    async def _next_line(self, prompt: str = PROMPT) -> str | None:
+        self._prompt = prompt
+        self._wanted.set()
         return await self._lines.get()
 
     async def _read_lyrics(self, first: str) -> str | None:
         """Collect lines until a closing fence; `first` is text after the opening fence."""
         lines = [first] if first.strip() else []
         while True:
-            line = await self._next_line()
+            line = await self._next_line(LYRICS_PROMPT)
             if line is None:
                 return None
             if line.strip() == LYRICS_FENCE:
