@@ -62,6 +62,7 @@ async def test_backend_failure_releases_the_hold(tmp_path):
     await core.start()
     try:
         reply = await core.request_song(ALICE, REQUEST)
+        assert reply.job is not None
         failed = await wait_for_state(core, reply.job.id, JobState.FAILED)
         quota = await core.quota(ALICE)
     finally:
