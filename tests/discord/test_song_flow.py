@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
+
+from bot.settings import Settings
 from tests.discord import payloads
-from tests.discord.conftest import DiscordWorld
+from tests.discord.conftest import DiscordWorld, Launch
 from tests.discord.helpers import custom_ids, is_followup, job_id_in, no_pings, status_edits
 
 LYRICS = "[verse]\nneon rain on the window\n[chorus]\nla la la"
@@ -99,3 +103,28 @@ async def test_everyone_in_tags_pings_nobody(world: DiscordWorld):
     default = world.adapter.client.allowed_mentions
     assert default is not None
     assert dict(default.to_dict()) == {"parse": []}, "the client default pings nobody either"
+
+
+async def test_slow_core_is_deferred_within_the_window_then_acknowledged(
+    launch: Launch, settings: Settings
+):
+    world = await launch(ack_budget_seconds=0.2)
+    blocker = sqlite3.connect(settings.songbot_db, timeout=0)
+    blocker.execute("BEGIN IMMEDIATE")  # another writer holds the database: the core waits
+    try:
+        command = payloads.slash("song", {"tags": "drum and bass", "duration": 5})
+        started = time.monotonic()
+        deferred = await world.interact(command)
+        assert deferred.body["type"] == 5, "deferred (thinking) instead of timing out"
+        assert time.monotonic() - started < 3
+    finally:
+        blocker.rollback()
+        blocker.close()
+
+    ack = await world.fake.wait_for(
+        lambda c: c.method == "PATCH" and c.path.endswith(f"/{command['token']}/messages/@original")
+    )
+    assert "drum and bass" in ack.content and "Cost" in ack.content
+    job_id = job_id_in(ack.content)
+    await world.fake.wait_for(lambda c: is_followup(command["token"])(c) and bool(c.files))
+    await world.wait_state(job_id, *_finished())
