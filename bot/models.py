@@ -107,7 +107,7 @@ class Job(BaseModel):
     cost_micros: int = 0
     task_id: str | None = None
     submit_started_at: datetime | None = None
-    """Set just before the backend submit is sent: with no task_id it means the outcome is unknown."""
+    """Set just before the backend submit is sent; with no task_id, its outcome is unknown."""
     result: SongResult | None = None
     error: str | None = None
     reply_state: dict[str, str] = Field(default_factory=dict)

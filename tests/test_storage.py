@@ -95,7 +95,9 @@ async def test_job_round_trip_and_compare_and_set(tmp_path):
         )
         assert moved is not None and moved.state is JobState.SUBMITTED and moved.task_id == "t1"
         # a second transition from the old state loses
-        assert await store.update(job.id, expect=(JobState.QUEUED,), state=JobState.CANCELLED) is None
+        assert (
+            await store.update(job.id, expect=(JobState.QUEUED,), state=JobState.CANCELLED) is None
+        )
         assert [j.id for j in await store.unfinished()] == [job.id]
         await store.update(job.id, state=JobState.DELIVERED)
         assert await store.unfinished() == []

@@ -65,7 +65,9 @@ class BackendError(Exception):
 
 
 class AuthError(BackendError):
-    default_message = "The bot's music-service key is missing or invalid. Ask the bot's admin to fix it."
+    default_message = (
+        "The bot's music-service key is missing or invalid. Ask the bot's admin to fix it."
+    )
 
 
 class RateLimited(BackendError):
