@@ -4,7 +4,10 @@ everything slow follows (Bolt has already answered Slack by then)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -16,12 +19,13 @@ from adapters.slack.channels import Asker, Channels
 from adapters.slack.songs import SongStarter
 from bot import grammar
 from bot.core import SongBot
-from bot.models import SongRequest
+from bot.models import Job, SongRequest
 
 log = logging.getLogger(__name__)
 
 SLASH_COMMAND = "/song"
 SUBCOMMANDS = frozenset({"help", "quota", "history", "cancel", "admin"})
+SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 
 
 def command_line(text: str) -> str:
@@ -54,12 +58,16 @@ class SlackHandlers:
     async def on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         asker = Asker.from_payload(body)
-        text = str(body.get("text") or "").strip()
-        if not text:
-            context = modals.ModalContext(asker.channel_id, asker.response_url)
-            await self._open_modal(asker, str(body.get("trigger_id")), modals.song_modal(context))
-            return
-        line = command_line(text)
+        async with self._reporting(asker):
+            text = str(body.get("text") or "").strip()
+            if not text:
+                context = modals.ModalContext(asker.channel_id, asker.response_url)
+                view = modals.song_modal(context)
+                await self._open_modal(asker, str(body.get("trigger_id")), view)
+            else:
+                await self._run_line(asker, command_line(text))
+
+    async def _run_line(self, asker: Asker, line: str) -> None:
         parsed = grammar.parse(line)
         if isinstance(parsed, grammar.SongCommand):
             await self.songs.start(asker, parsed.request)
@@ -87,11 +95,12 @@ class SlackHandlers:
             return
         await ack()
         context = modals.ModalContext.load(str(view.get("private_metadata") or ""))
-        asker = Asker.from_payload(body, channel_id=context.channel_id)
-        asker = Asker(
-            asker.user_id, asker.user_name, asker.team_id, asker.channel_id, context.response_url
+        asker = replace(
+            Asker.from_payload(body, channel_id=context.channel_id),
+            response_url=context.response_url,
         )
-        await self.songs.start(asker, result)
+        async with self._reporting(asker):
+            await self.songs.start(asker, result)
 
     # -- result buttons (value = job id) --------------------------------------------------
 
@@ -100,43 +109,54 @@ class SlackHandlers:
     ) -> None:
         await ack()
         asker = Asker.from_payload(body)
-        job = await self.core.get_job(str(action.get("value")))
-        if job is None:
-            await self.channels.tell(asker, "I no longer know that song.")
-            return
-        await self.songs.start(asker, job.request.model_copy(update={"seed": None}))
+        async with self._reporting(asker):
+            job = await self._job(asker, action)
+            if job is not None:
+                await self.songs.start(asker, job.request.model_copy(update={"seed": None}))
 
     async def on_edit_lyrics(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
     ) -> None:
         await ack()
         asker = Asker.from_payload(body)
-        job = await self.core.get_job(str(action.get("value")))
-        if job is None:
-            await self.channels.tell(asker, "I no longer know that song.")
-            return
-        context = modals.ModalContext(asker.channel_id, asker.response_url)
-        view = modals.song_modal(context, prefill=job.request, seed=job.seed)
-        await self._open_modal(asker, str(body.get("trigger_id")), view)
+        async with self._reporting(asker):
+            job = await self._job(asker, action)
+            if job is not None:
+                context = modals.ModalContext(asker.channel_id, asker.response_url)
+                view = modals.song_modal(context, prefill=job.request, seed=job.seed)
+                await self._open_modal(asker, str(body.get("trigger_id")), view)
 
     async def on_same_seed(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
     ) -> None:
         await ack()
         asker = Asker.from_payload(body)
+        async with self._reporting(asker):
+            job = await self._job(asker, action)
+            if job is not None:
+                request = job.request.model_copy(update={"seed": job.seed})
+                await self.channels.tell(asker, blocks.same_seed(grammar.format_command(request)))
+
+    async def _job(self, asker: Asker, action: dict[str, Any]) -> Job | None:
         job = await self.core.get_job(str(action.get("value")))
         if job is None:
             await self.channels.tell(asker, "I no longer know that song.")
-            return
-        request = job.request.model_copy(update={"seed": job.seed})
-        await self.channels.tell(asker, blocks.same_seed(grammar.format_command(request)))
+        return job
 
     # -- errors ---------------------------------------------------------------------------
 
+    @contextlib.asynccontextmanager
+    async def _reporting(self, asker: Asker) -> AsyncIterator[None]:
+        """After the ack, a crash is logged and told to the user, never left silent.
+        (Handled here rather than by Bolt's error handler, which races with an early ack.)"""
+        try:
+            yield
+        except Exception:
+            log.exception("slack: handling a request from %s failed", asker.user_id)
+            await self.channels.tell(asker, SORRY)
+
     async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
-        """A listener crashed: log it and tell the user rather than leave them waiting."""
+        """Backstop for anything raised outside `_reporting`."""
         log.error("slack: listener failed", exc_info=error)
         if isinstance(body, dict) and (body.get("user_id") or body.get("user")):
-            await self.channels.tell(
-                Asker.from_payload(body), "Sorry, something went wrong on my side."
-            )
+            await self.channels.tell(Asker.from_payload(body), SORRY)

@@ -57,6 +57,7 @@ async def test_backend_failure_shows_on_the_status(make_world: World) -> None:
         await fake.wait_until(
             lambda: fake.posted(PUBLIC) and "Failed" in fake.posted(PUBLIC)[0].text
         )
+        assert "The music service rejected this request" in fake.posted(PUBLIC)[0].text
         assert fake.called("files.getUploadURLExternal") == []
     finally:
         await wavespeed.stop()
@@ -119,3 +120,14 @@ def _sent(world: SlackWorld) -> list[dict[str, str]]:
     methods = ("chat.postMessage", "chat.update", "files.completeUploadExternal")
     calls = [c.args for c in world.fake.calls if c.method in methods]
     return calls + [body for _, body in world.fake.webhooks]
+
+
+async def test_a_crash_inside_songbot_still_answers(world: SlackWorld) -> None:
+    await world.core.db.close()  # storage gone: reading it raises
+
+    answer = await world.command("history")
+
+    assert answer.status == 200
+    assert answer.seconds < 1
+    (text,) = await world.wait_hook_text("cmd")
+    assert "something went wrong" in text
