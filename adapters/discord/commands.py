@@ -14,7 +14,7 @@ from discord import app_commands
 
 from adapters.discord import render
 from adapters.discord.client import SongbotClient
-from adapters.discord.flow import SongFlow
+from adapters.discord.flow import LyricsMode, SongFlow
 from adapters.discord.target import origin_from_interaction
 from adapters.discord.views import send_ephemeral
 from bot.core import SongBot
@@ -63,6 +63,10 @@ def tag_suggestions(current: str, recent: list[str]) -> list[str]:
     return [s for s in out if len(s) <= MAX_CHOICE_CHARS][:MAX_CHOICES]
 
 
+def lyrics_mode(value: str) -> LyricsMode:
+    return "write" if value == "write" else "instrumental" if value == "instrumental" else "auto"
+
+
 async def answer(interaction: discord.Interaction[Any], reply: Reply) -> None:
     text = reply.text if reply.ok else render.warning(reply.text)
     await send_ephemeral(interaction, render.clip(text))
@@ -93,7 +97,7 @@ def register_user_commands(
             tags=tags,
             duration=duration,
             seed=seed,
-            lyrics_mode=lyrics.value if lyrics else "auto",
+            lyrics_mode=lyrics_mode(lyrics.value if lyrics else "auto"),
             private=private,
         )
 

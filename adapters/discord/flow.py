@@ -70,40 +70,29 @@ class SongFlow:
         tags: str,
         duration: int | None,
         seed: int | None,
-        lyrics_mode: str,
+        lyrics_mode: LyricsMode,
         private: bool,
     ) -> None:
         async with apologise_on_error(interaction):
-            await self._song_command(interaction, tags, duration, seed, lyrics_mode, private)
-
-    async def _song_command(
-        self,
-        interaction: discord.Interaction[Any],
-        tags: str,
-        duration: int | None,
-        seed: int | None,
-        lyrics_mode: str,
-        private: bool,
-    ) -> None:
-        parsed = grammar.build_request(
-            tags=tags,
-            duration=duration,
-            seed=seed,
-            lyrics=LYRICS_FOR_MODE.get(lyrics_mode, render.LYRICS_TEMPLATE),
-            private=private,
-        )
-        if isinstance(parsed, grammar.ParseError):
-            await send_ephemeral(interaction, render.warning(parsed.message))
-            return
-        if lyrics_mode == "write":
-            modal = LyricsModal(
-                title="Lyrics for your song",
-                lyrics=render.LYRICS_TEMPLATE,
-                on_lyrics=functools.partial(self._lyrics_written, parsed),
+            parsed = grammar.build_request(
+                tags=tags,
+                duration=duration,
+                seed=seed,
+                lyrics=LYRICS_FOR_MODE.get(lyrics_mode, render.LYRICS_TEMPLATE),
+                private=private,
             )
-            await interaction.response.send_modal(modal)
-            return
-        await self.submit(interaction, parsed)
+            if isinstance(parsed, grammar.ParseError):
+                await send_ephemeral(interaction, render.warning(parsed.message))
+            elif lyrics_mode == "write":
+                # Checked first, so the form only opens for a request that can be made.
+                modal = LyricsModal(
+                    title="Lyrics for your song",
+                    lyrics=render.LYRICS_TEMPLATE,
+                    on_lyrics=functools.partial(self._lyrics_written, parsed),
+                )
+                await interaction.response.send_modal(modal)
+            else:
+                await self.submit(interaction, parsed)
 
     async def _lyrics_written(
         self, base: SongRequest, interaction: discord.Interaction[Any], lyrics: str

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from bot.models import JobState
 from tests.discord import payloads
-from tests.discord.conftest import DiscordWorld, Launch
-from tests.discord.helpers import is_followup, job_id_in
-from tests.support import settings_for
+from tests.discord.conftest import DiscordWorld
+from tests.discord.helpers import job_id_in
 
 DONE = (JobState.DELIVERED, JobState.FAILED, JobState.CANCELLED)
 
@@ -46,22 +43,6 @@ async def test_tag_autocomplete_suggests_recent_and_common_tags(world: DiscordWo
     names = [choice["value"] for choice in partial.body["data"]["choices"]]
     assert "lofi, chill" in names and "lofi, chiptune" in names
     assert all(name.startswith("lofi, ") for name in names)
-
-
-async def test_cancel_stops_a_song_and_says_so(launch: Launch, tmp_path: Path):
-    world = await launch(settings_for(tmp_path, discord_token="fake-token"))
-    command = payloads.slash("song", {"tags": "orchestral", "duration": 90})
-    job_id = job_id_in((await world.interact(command)).content)
-
-    answer = await world.interact(payloads.slash("cancel", {"job": job_id}))
-    assert answer.message["flags"] & 64 and "Cancelled" in answer.content
-    job = await world.wait_state(job_id, *DONE)
-    assert job.state is JobState.CANCELLED
-    status = await world.fake.wait_for(
-        lambda c: c.method == "PATCH" and command["token"] in c.path and "cancelled" in c.content
-    )
-    assert "orchestral" in status.content
-    assert not world.fake.find(lambda c: is_followup(command["token"])(c) and bool(c.files))
 
 
 async def test_admin_group_is_hidden_and_guarded(world: DiscordWorld):

@@ -1,5 +1,6 @@
 """With the WaveSpeed backend (against the fake WaveSpeed on loopback): a backend failure
-reaches the Discord user, and an NSFW-flagged result is sent as a spoiler file."""
+reaches the Discord user, an NSFW-flagged result is sent as a spoiler file, and a song
+still generating can be cancelled."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ async def with_wavespeed(launch: Launch, tmp_path: Path) -> AsyncIterator[StartW
     fakes: list[FakeWaveSpeed] = []
 
     async def start(**config: Any) -> DiscordWorld:
-        fake = FakeWaveSpeed(FakeConfig(latency=0.1, output_seconds=1, seed=1, **config))
+        config.setdefault("latency", 0.1)
+        fake = FakeWaveSpeed(FakeConfig(output_seconds=1, seed=1, **config))
         base_url = await fake.start()
         fakes.append(fake)
         port = free_port()
@@ -85,3 +87,19 @@ async def test_nsfw_result_is_sent_as_a_spoiler(with_wavespeed: StartWaveSpeed):
     assert posted.files[0].filename.startswith(f"SPOILER_{job_id}")
     job = await world.wait_state(job_id, *DONE)
     assert job.result is not None and job.result.nsfw
+
+
+async def test_cancel_stops_a_song_and_says_so(with_wavespeed: StartWaveSpeed):
+    world = await with_wavespeed(latency=60.0)
+    command = payloads.slash("song", {"tags": "orchestral", "duration": 90})
+    job_id = job_id_in((await world.interact(command)).content)
+
+    answer = await world.interact(payloads.slash("cancel", {"job": job_id}))
+    assert answer.message["flags"] & 64 and "Cancelled" in answer.content
+    job = await world.wait_state(job_id, *DONE)
+    assert job.state is JobState.CANCELLED
+    status = await world.fake.wait_for(
+        lambda c: c.method == "PATCH" and command["token"] in c.path and "cancelled" in c.content
+    )
+    assert "orchestral" in status.content
+    assert not world.fake.find(lambda c: is_followup(command["token"])(c) and bool(c.files))
