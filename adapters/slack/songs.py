@@ -46,7 +46,11 @@ class SongStarter:
         reply_state = {STATUS_CHANNEL: target, STATUS_TS: status_ts, DELIVER_CHANNEL: target}
         if asker.response_url:
             reply_state[RESPONSE_URL] = asker.response_url
-        reply = await self.core.request_song(asker.origin(reply_state), request)
+        try:
+            reply = await self.core.request_song(asker.origin(reply_state), request)
+        except Exception:
+            await self.channels.delete(target, status_ts)  # the caller tells the user
+            raise
         if not reply.ok or reply.job is None:
             await self.channels.delete(target, status_ts)
             await self.channels.tell(asker, reply.text)

@@ -131,3 +131,14 @@ async def test_a_crash_inside_songbot_still_answers(world: SlackWorld) -> None:
     assert answer.seconds < 1
     (text,) = await world.wait_hook_text("cmd")
     assert "something went wrong" in text
+
+
+async def test_a_crash_while_requesting_a_song_leaves_no_stale_status(world: SlackWorld) -> None:
+    await world.core.db.close()
+
+    await world.command("lofi duration: 5")
+
+    (text,) = await world.wait_hook_text("cmd")
+    assert "something went wrong" in text
+    await world.fake.wait_for("chat.delete")
+    assert all(message.deleted for message in world.fake.posted(PUBLIC))
