@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from dataclasses import MISSING, asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import discord
@@ -43,32 +43,27 @@ class ReplyTarget:
         return now < self.token_created_at + TOKEN_LIFETIME_SECONDS - TOKEN_SAFETY_SECONDS
 
     def to_state(self) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for name, value in asdict(self).items():
-            out[name] = ("1" if value else "0") if isinstance(value, bool) else str(value)
-        return out
+        state = {name: str(value) for name, value in asdict(self).items()}
+        state["ephemeral"] = "1" if self.ephemeral else "0"
+        return state
 
     @classmethod
     def from_state(cls, state: dict[str, str]) -> ReplyTarget | None:
         """Rebuild from persisted data; None when it is missing or not ours."""
         try:
-            values: dict[str, Any] = {}
-            for item in fields(cls):
-                raw = state.get(item.name)
-                if raw is None:
-                    if item.default is MISSING:
-                        return None
-                    continue
-                if item.type == "bool":
-                    values[item.name] = raw == "1"
-                elif item.type == "float":
-                    values[item.name] = float(raw)
-                elif item.type == "int":
-                    values[item.name] = int(raw)
-                else:
-                    values[item.name] = raw
-            return cls(**values)
-        except (TypeError, ValueError):
+            return cls(
+                interaction_id=state["interaction_id"],
+                app_id=state["app_id"],
+                token=state["token"],
+                token_created_at=float(state["token_created_at"]),
+                channel_id=state["channel_id"],
+                user_id=state["user_id"],
+                ephemeral=state["ephemeral"] == "1",
+                filesize_limit=int(state["filesize_limit"]),
+                status_message_id=state.get("status_message_id", ""),
+                result_message_id=state.get("result_message_id", ""),
+            )
+        except (KeyError, ValueError):
             return None
 
     @classmethod
