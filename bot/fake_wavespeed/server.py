@@ -153,6 +153,7 @@ class FakeWaveSpeed:
         r.add_put("/uploads/{token}", self._upload_put)
         r.add_get("/media/{token}/{name}", self._media)
         r.add_get("/outputs/{name}", self._output)
+        r.add_get("/_fake/stats", self._stats)
         return app
 
     # --- middleware + helpers ----------------------------------------------------------
@@ -359,6 +360,17 @@ class FakeWaveSpeed:
             _drop(request)
             return response
         return web.Response(body=data, content_type=CONTENT_TYPES[ext])
+
+    async def _stats(self, request: web.Request) -> web.StreamResponse:
+        """Not part of WaveSpeed: the fake's counters, for benchmarks in another process."""
+        return web.json_response(
+            {
+                "requests": dict(self.requests),
+                "tasks": len(self.tasks),
+                "result_gets_per_task": [t.result_gets for t in self.submitted],
+                "webhooks": len(self.webhook_deliveries),
+            }
+        )
 
     # --- webhooks ----------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from bot.audio import detect_format
 from bot.backends.base import BackendError, BackendTimeout
 from bot.backends.wavespeed import PollSchedule, WaveSpeedBackend
 from bot.fake_wavespeed import FakeWaveSpeed
+from bot.settings import load_settings
 from tests.wavespeed.conftest import (
     SCALE,
     SPEC,
@@ -120,3 +121,22 @@ async def test_exposes_account_limits(fake: FakeWaveSpeed) -> None:
     assert (backend.max_concurrency, backend.max_per_minute) == (300, 500)
     assert backend.submit_is_idempotent is False
     await backend.aclose()
+
+
+async def test_built_from_settings(fake: FakeWaveSpeed, progress: ProgressLog) -> None:
+    settings = load_settings(
+        _env_file=None,
+        wavespeed_api_key="k",
+        wavespeed_base_url=fake.base_url,
+        wavespeed_max_concurrency=7,
+        wavespeed_max_per_minute=9,
+        wavespeed_timeout_minutes=3,
+    )
+    backend = WaveSpeedBackend.from_settings(settings)
+    try:
+        await backend.start()
+        assert (backend.max_concurrency, backend.max_per_minute) == (7, 9)
+        assert backend.model == "wavespeed-ai/ace-step" and backend.webhook_url is None
+        assert fake.requests["balance"] == 1
+    finally:
+        await backend.aclose()

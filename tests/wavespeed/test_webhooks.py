@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import socket
 import time
 from typing import Any
 
 import httpx
 import pytest
 
+from bot.backends.base import BackendError
 from bot.backends.wavespeed import PollSchedule, WaveSpeedBackend
 from bot.backends.wavespeed.webhooks import WEBHOOK_PATH, WebhookRejected, verify
 from tests.wavespeed.conftest import (
@@ -140,3 +142,30 @@ async def test_receiver_answers_401_to_unsigned_and_forged_posts(
     assert genuine.status_code == 200 and json.loads(genuine.content) == {"ok": True}
     assert unreadable.status_code == 400
     assert backend.client.stats.result_gets == 0
+
+
+async def test_without_the_secret_songs_still_arrive_by_polling(
+    make_fake: FakeFactory, make_backend: BackendFactory, progress: ProgressLog
+) -> None:
+    fake = await make_fake(faults=["secret:503"])
+    backend, _ = await webhook_backend(make_backend, fake.base_url)
+
+    assert backend.webhook_url is not None  # still asked for, nobody listens: polling works
+    audio = await backend.wait(await backend.submit(SPEC), SPEC, progress)
+
+    assert audio.data and backend.client.stats.result_gets >= 1
+
+
+async def test_a_taken_port_fails_start_clearly(
+    make_fake: FakeFactory, make_backend: BackendFactory
+) -> None:
+    fake = await make_fake()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(BackendError, match="Cannot listen for WaveSpeed webhooks"):
+            await make_backend(
+                fake.base_url,
+                backend={"public_url": "http://x", "http_host": "127.0.0.1", "http_port": port},
+            )

@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 MAX_POLL_FAILURES = 8
 """Consecutive failed result checks (5xx, 429, network) before `wait` gives up."""
 _KEPT_WEBHOOK_RESULTS = 1000
+_KEPT_SUBMIT_TIMES = 10_000
 
 
 class WaveSpeedBackend:
@@ -111,15 +112,32 @@ class WaveSpeedBackend:
         if self._check_account:
             await self._check_key()
         if self._public_url:
-            secret = await self.client.webhook_secret()
-            self._webhooks = WebhookServer(secret, self._on_webhook)
-            await self._webhooks.start(self._http_host, self._http_port)
+            await self._start_webhooks()
 
     async def aclose(self) -> None:
         if self._webhooks is not None:
             await self._webhooks.stop()
             self._webhooks = None
         await self.client.aclose()
+
+    async def _start_webhooks(self) -> None:
+        """Webhooks are an optimisation: without the secret, songs still arrive by polling."""
+        try:
+            secret = await self.client.webhook_secret()
+        except AuthError:
+            raise
+        except BackendError as exc:
+            log.warning("WaveSpeed webhooks off (could not get the signing secret): %s", exc)
+            return
+        server = WebhookServer(secret, self._on_webhook)
+        try:
+            await server.start(self._http_host, self._http_port)
+        except OSError as exc:
+            raise BackendError(
+                f"Cannot listen for WaveSpeed webhooks on {self._http_host}:{self._http_port} "
+                f"({exc.strerror or exc}): change SONGBOT_HTTP_PORT or unset SONGBOT_PUBLIC_URL."
+            ) from exc
+        self._webhooks = server
 
     async def _check_key(self) -> None:
         try:
@@ -150,6 +168,8 @@ class WaveSpeedBackend:
         }
         prediction = await self.client.submit(self.model, params, webhook_url=self.webhook_url)
         self._submitted_at[prediction.id] = time.monotonic()
+        if len(self._submitted_at) > _KEPT_SUBMIT_TIMES:  # tasks nobody waited for
+            del self._submitted_at[next(iter(self._submitted_at))]
         log.info("submitted WaveSpeed task %s (%ss)", prediction.id, spec.duration)
         return prediction.id
 

@@ -48,7 +48,8 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=30.0)
 SUBMIT_READ_TIMEOUT = 60.0
 """A submit timing out is an unknown outcome, so it gets more headroom than a GET."""
 DOWNLOAD_TIMEOUT = 180.0
-DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=50)
+API_CONCURRENCY = 12
+DOWNLOAD_CONCURRENCY = 4
 DEFAULT_SUBMIT_RETRY = SubmitRetry()
 MB = 1024 * 1024
 MIME_TYPES: dict[AudioFormat, str] = {
@@ -94,8 +95,13 @@ class WaveSpeedClient:
         download_backoff: float = 0.5,
         submit_retry: SubmitRetry = DEFAULT_SUBMIT_RETRY,
         transport: httpx.AsyncBaseTransport | None = None,
-        limits: httpx.Limits = DEFAULT_LIMITS,
+        api_concurrency: int = API_CONCURRENCY,
+        download_concurrency: int = DOWNLOAD_CONCURRENCY,
     ) -> None:
+        """`api_concurrency` / `download_concurrency`: requests in flight at once. Jobs beyond
+        them wait on a semaphore (cheap) rather than in httpcore's pool queue, whose scan grows
+        with the square of the queue (thousands of polling jobs made it the main CPU cost);
+        downloads get their own slots so big files never hold up the polls."""
         self.base_url = base_url.rstrip("/")
         self.stats = ClientStats()
         self._auth = {"Authorization": f"Bearer {api_key}"}
@@ -104,11 +110,16 @@ class WaveSpeedClient:
         self._download_timeout = download_timeout
         self._max_download = max_download_bytes
         self._download_backoff = download_backoff
+        self._api_slots = asyncio.Semaphore(api_concurrency)
+        self._download_slots = asyncio.Semaphore(download_concurrency)
         self._submit_retry = submit_retry
         self._http = httpx.AsyncClient(
             timeout=timeout,
             transport=transport,
-            limits=limits,
+            limits=httpx.Limits(
+                max_connections=api_concurrency + download_concurrency,
+                max_keepalive_connections=api_concurrency + download_concurrency,
+            ),
             headers={"User-Agent": "songbot (+wavespeed client)"},
         )
 
@@ -126,13 +137,14 @@ class WaveSpeedClient:
         for attempt in range(1, policy.attempts + 1):
             try:
                 self.stats.submits += 1
-                response = await self._http.post(
-                    self._url(f"/api/v3/{model}"),
-                    json=dict(params),
-                    params=query,
-                    headers=self._auth,
-                    timeout=httpx.Timeout(**self._submit_timeout),
-                )
+                async with self._api_slots:
+                    response = await self._http.post(
+                        self._url(f"/api/v3/{model}"),
+                        json=dict(params),
+                        params=query,
+                        headers=self._auth,
+                        timeout=httpx.Timeout(**self._submit_timeout),
+                    )
             except _NOT_SENT as exc:
                 error: BackendError = UpstreamError(
                     "The bot could not reach the music service.", detail=_describe(exc)
@@ -215,7 +227,8 @@ class WaveSpeedClient:
 
     async def _get(self, path: str, step: Step) -> Any:
         try:
-            response = await self._http.get(self._url(path), headers=self._auth)
+            async with self._api_slots:
+                response = await self._http.get(self._url(path), headers=self._auth)
         except httpx.TimeoutException as exc:
             raise BackendTimeout(detail=_describe(exc)) from exc
         except httpx.TransportError as exc:
@@ -250,23 +263,24 @@ class WaveSpeedClient:
         headers = self._auth if url.startswith(self.base_url + "/") else None
         self.stats.downloads += 1
         try:
-            async with asyncio.timeout(self._download_timeout):
-                async with self._http.stream(
-                    "GET", url, headers=headers, follow_redirects=True
-                ) as r:
-                    _check_download_status(r)
-                    declared = r.headers.get("Content-Length", "")
-                    if declared.isdigit() and int(declared) > self._max_download:
-                        raise _too_big(int(declared), self._max_download)
-                    content_type = r.headers.get("Content-Type", "")
-                    chunks: list[bytes] = []
-                    size = 0
-                    async for chunk in r.aiter_bytes():
-                        size += len(chunk)
-                        if size > self._max_download:
-                            raise _too_big(size, self._max_download)
-                        chunks.append(chunk)
-                    return b"".join(chunks), content_type
+            async with (
+                self._download_slots,
+                asyncio.timeout(self._download_timeout),
+                self._http.stream("GET", url, headers=headers, follow_redirects=True) as r,
+            ):
+                _check_download_status(r)
+                declared = r.headers.get("Content-Length", "")
+                if declared.isdigit() and int(declared) > self._max_download:
+                    raise _too_big(int(declared), self._max_download)
+                content_type = r.headers.get("Content-Type", "")
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in r.aiter_bytes():
+                    size += len(chunk)
+                    if size > self._max_download:
+                        raise _too_big(size, self._max_download)
+                    chunks.append(chunk)
+                return b"".join(chunks), content_type
         except TimeoutError as exc:
             raise BackendTimeout(
                 "The finished song took too long to download.",

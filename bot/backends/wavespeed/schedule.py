@@ -17,13 +17,14 @@ from time import time
 class PollSchedule:
     """Delays between result checks: `first`, then ×`factor` each time, capped at `cap`.
 
-    With the defaults a task that takes 20 s is seen finished on the 4th check (2, 5.4, 11.2,
-    21 s after submit), the 5th at worst with jitter; a 4-minute task needs about 20 checks.
-    `jitter` (± fraction) spreads many jobs submitted together so they don't poll in lockstep.
+    With the defaults the checks fall 2, 5, 9.5, 16.3, 26.4, 41.4 s after submit, then every
+    15 s: a 20-second task is seen finished on the 5th check (never the 4th, so jitter can't
+    push it to a 6th), a 4-minute task in about 20. Each check is at most ~50 % late.
+    `jitter` (± fraction) spreads jobs submitted together so they don't poll in lockstep.
     """
 
     first: float = 2.0
-    factor: float = 1.7
+    factor: float = 1.5
     cap: float = 15.0
     jitter: float = 0.1
 
