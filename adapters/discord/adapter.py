@@ -77,6 +77,7 @@ class DiscordAdapter:
         self._gateway = asyncio.create_task(self._connect(), name="songbot-discord-gateway")
 
     async def stop(self) -> None:
+        self._ready.clear()  # songs finishing now wait (and resume next start) instead of erroring
         await self.client.close()
         if self._gateway is not None:
             self._gateway.cancel()
