@@ -141,7 +141,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event) -> int:
     if settings.discord_token:
         from adapters.discord import DiscordAdapter
 
-        adapters.append(DiscordAdapter(core, settings))
+        adapters.append(DiscordAdapter(core, settings, files_base_url=settings.songbot_files_url))
     if settings.slack_bot_token:
         from adapters.slack import SlackAdapter
 

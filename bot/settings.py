@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     songbot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     songbot_public_url: str | None = None
     """Public https base URL of the bot's HTTP server; enables WaveSpeed webhooks."""
+    songbot_files_url: str | None = None
+    """Public base URL where SONGBOT_OUT_DIR is served; songs too large to upload are linked."""
     songbot_http_host: str = "0.0.0.0"
     songbot_http_port: int = Field(default=8080, ge=1, le=65535)
 
@@ -84,6 +86,7 @@ class Settings(BaseSettings):
         "slack_app_token",
         "slack_signing_secret",
         "songbot_public_url",
+        "songbot_files_url",
         "songbot_backend",
         "songbot_server_budget_usd",
         "discord_guild_id",
@@ -93,7 +96,7 @@ class Settings(BaseSettings):
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("wavespeed_base_url", "songbot_public_url")
+    @field_validator("wavespeed_base_url", "songbot_public_url", "songbot_files_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is None:
