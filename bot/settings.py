@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     """HTTP mode: verifies Slack's request signatures."""
     slack_port: int = Field(default=3000, ge=1, le=65535)
+    slack_api_url: str | None = None
+    """Slack Web API base URL ending in `/api/` (default Slack's own; set for a local fake)."""
     slack_admin_user_ids: Annotated[tuple[str, ...], NoDecode] = ()
 
     @field_validator("slack_admin_user_ids", mode="before")
@@ -87,6 +89,7 @@ class Settings(BaseSettings):
         "slack_signing_secret",
         "songbot_public_url",
         "songbot_files_url",
+        "slack_api_url",
         "songbot_backend",
         "songbot_server_budget_usd",
         "discord_guild_id",
@@ -95,6 +98,15 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/") + "/"
 
     @field_validator("wavespeed_base_url", "songbot_public_url", "songbot_files_url")
     @classmethod

@@ -123,3 +123,25 @@ def test_bad_setting_stops_with_one_line(tmp_path):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "SONGBOT_MAX_CONCURRENT_JOBS" in lines[0]
+
+
+def test_run_without_credentials_falls_back_to_the_console(tmp_path):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SONGBOT_", "WAVESPEED_", "DISCORD_", "SLACK_"))
+    }
+    env.update(SONGBOT_DB=str(tmp_path / "db.sqlite3"), SONGBOT_OUT_DIR=str(tmp_path / "out"))
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        input="/song ambient, dreamy duration: 6 seed: 1\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    paths = saved_paths(result.stdout)
+    assert len(paths) == 1 and paths[0].parent.name == "out"
+    assert "starting the console" in result.stderr

@@ -50,7 +50,7 @@ class SlackAdapter:
         self.settings = settings
         self.client = AsyncWebClient(
             token=settings.slack_bot_token.get_secret_value(),
-            base_url=client_base_url or AsyncWebClient.BASE_URL,
+            base_url=client_base_url or settings.slack_api_url or AsyncWebClient.BASE_URL,
         )
         secret = settings.slack_signing_secret
         self.app = AsyncApp(
