@@ -7,10 +7,11 @@ Every song that costs money leaves entries keyed by its job id:
   hold's user, server, period and amount (a unique index and a trigger enforce this);
 * `credit`  (no job): an admin forgave spending (`/admin reset`).
 
-`ledger_balances` holds held/spent per scope and period and is kept by a trigger in the
-same statement as each entry, so the budget check reads one row; `balances_from_entries`
-recomputes it from the entries themselves (tests and consistency checks). Scopes are
-`user:<user_key>` and `server:<server_key>`. Amounts are integer micro-dollars.
+`ledger_balances` holds held/spent/songs per scope and period and is kept by a trigger in
+the same statement as each entry, so the budget check reads one row and reports read one
+row per user; `balances_from_entries` recomputes it from the entries themselves (tests and
+consistency checks). Scopes are `user:<user_key>`, `server:<server_key>` and
+`member:<server_key>|<user_key>`. Amounts are integer micro-dollars.
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ def server_scope(server_key: str) -> str:
     return f"server:{server_key}"
 
 
+def member_scope(server_key: str, user_key: str) -> str:
+    """A user's spending within one server (for per-server usage reports)."""
+    return f"member:{server_key}|{user_key}"
+
+
 def _ts(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
@@ -45,6 +51,8 @@ def _ts(moment: datetime) -> str:
 class Balance:
     held_micros: int = 0
     spent_micros: int = 0
+    songs: int = 0
+    """Captured holds (delivered songs)."""
 
     @property
     def used_micros(self) -> int:
@@ -91,7 +99,7 @@ class Usage:
     held_micros: int
 
 
-_HOLD_IF_WITHIN_BUDGETS = """
+HOLD_IF_WITHIN_BUDGETS_SQL = """
 INSERT INTO ledger (kind, job_id, user_key, server_key, amount_micros, period, created_at)
 SELECT 'hold', :job_id, :user_key, :server_key, :amount, :period, :at
 WHERE (
@@ -112,7 +120,7 @@ WHERE (
 )
 """
 
-_SETTLE = """
+SETTLE_SQL = """
 INSERT INTO ledger (kind, job_id, user_key, server_key, amount_micros, period, created_at)
 SELECT :kind, job_id, user_key, server_key, amount_micros, period, :at FROM ledger
 WHERE kind = 'hold' AND job_id = :job_id AND NOT EXISTS (
@@ -135,12 +143,38 @@ LEFT JOIN ledger_balances b ON b.scope = w.scope AND b.period = ?
 LEFT JOIN budget_overrides o ON o.scope = w.scope
 """
 
-# Per-key sums for one period, straight from the entries (not from ledger_balances).
+# Sums straight from the entries (to check ledger_balances against).
 _SPENT = (
     "SUM(CASE kind WHEN 'capture' THEN amount_micros WHEN 'credit' THEN -amount_micros ELSE 0 END)"
 )
 _HELD = "SUM(CASE kind WHEN 'hold' THEN amount_micros WHEN 'credit' THEN 0 ELSE -amount_micros END)"
 _SONGS = "SUM(kind = 'capture')"
+
+
+def hold_params(
+    *,
+    job_id: str,
+    user_key: str,
+    server_key: str | None,
+    amount_micros: int,
+    period: str,
+    at: datetime,
+    user_default_micros: int,
+    server_default_micros: int | None,
+) -> dict[str, Any]:
+    """The parameters of `HOLD_IF_WITHIN_BUDGETS_SQL`."""
+    return {
+        "job_id": job_id,
+        "user_key": user_key,
+        "server_key": server_key,
+        "amount": amount_micros,
+        "period": period,
+        "at": _ts(at),
+        "user_scope": user_scope(user_key),
+        "server_scope": server_scope(server_key) if server_key else None,
+        "user_default": user_default_micros,
+        "server_default": server_default_micros,
+    }
 
 
 class Ledger:
@@ -176,28 +210,24 @@ class Ledger:
         Check and insert are one statement, so no other writer can slip in between.
         Raises `sqlite3.IntegrityError` if `job_id` already has a hold.
         """
-        cursor = await conn.execute(
-            _HOLD_IF_WITHIN_BUDGETS,
-            {
-                "job_id": job_id,
-                "user_key": user_key,
-                "server_key": server_key,
-                "amount": amount_micros,
-                "period": period,
-                "at": _ts(at),
-                "user_scope": user_scope(user_key),
-                "server_scope": server_scope(server_key) if server_key else None,
-                "user_default": user_default_micros,
-                "server_default": server_default_micros,
-            },
+        params = hold_params(
+            job_id=job_id,
+            user_key=user_key,
+            server_key=server_key,
+            amount_micros=amount_micros,
+            period=period,
+            at=at,
+            user_default_micros=user_default_micros,
+            server_default_micros=server_default_micros,
         )
+        cursor = await conn.execute(HOLD_IF_WITHIN_BUDGETS_SQL, params)
         return cursor.rowcount == 1
 
     async def settle(
         self, conn: aiosqlite.Connection, job_id: str, kind: Settlement, at: datetime
     ) -> bool:
         """Capture or release the hold of `job_id`. False if it has none or is settled."""
-        cursor = await conn.execute(_SETTLE, {"kind": kind, "job_id": job_id, "at": _ts(at)})
+        cursor = await conn.execute(SETTLE_SQL, {"kind": kind, "job_id": job_id, "at": _ts(at)})
         return cursor.rowcount == 1
 
     async def credit(
@@ -296,19 +326,22 @@ class Ledger:
         server_key: str | None = None,
     ) -> list[Usage]:
         """Per user (or server) songs, spent and held in `period`, biggest spender first;
-        with `server_key`, only what was spent in that server."""
-        column = "user_key" if by == "user" else "server_key"
-        only_server = "AND server_key = ?" if server_key else ""
+        with `server_key`, only what was spent in that server. Reads the balances."""
+        if by == "server":
+            prefix = server_scope(server_key) if server_key else "server:"
+        else:
+            prefix = member_scope(server_key, "") if server_key else "user:"
         rows = await self.db.fetchall(
-            f"SELECT {column} AS key, {_SONGS} AS songs, {_SPENT} AS spent, {_HELD} AS held"
-            f" FROM ledger WHERE period = ? AND {column} IS NOT NULL {only_server}"
-            f" GROUP BY {column} ORDER BY spent DESC, key",
-            (period, server_key) if server_key else (period,),
+            "SELECT substr(scope, ?) AS key, songs, spent_micros, held_micros"
+            " FROM ledger_balances WHERE period = ? AND substr(scope, 1, ?) = ?"
+            " AND (songs != 0 OR spent_micros != 0 OR held_micros != 0)"
+            " ORDER BY spent_micros DESC, key",
+            (len(prefix) + 1, period, len(prefix), prefix),
         )
-        return [Usage(row["key"], row["songs"], row["spent"], row["held"]) for row in rows]
+        return [Usage(row[0], row[1], row[2], row[3]) for row in rows]
 
     async def entries(self, period: str | None = None) -> list[Entry]:
-        """Ledger entries in order, of one period or all of them."""
+        """Ledger entries in order, of one period (a scan: for exports) or all of them."""
         where, params = ("WHERE period = ?", (period,)) if period else ("", ())
         rows = await self.db.fetchall(f"SELECT * FROM ledger {where} ORDER BY id", params)
         return [
@@ -329,22 +362,28 @@ class Ledger:
     async def balances(self) -> dict[BalanceKey, Balance]:
         """The maintained balances (rows that are all zero left out)."""
         rows = await self.db.fetchall(
-            "SELECT scope, period, held_micros, spent_micros FROM ledger_balances"
-            " WHERE held_micros != 0 OR spent_micros != 0"
+            "SELECT scope, period, held_micros, spent_micros, songs FROM ledger_balances"
+            " WHERE held_micros != 0 OR spent_micros != 0 OR songs != 0"
         )
-        return {(row[0], row[1]): Balance(row[2], row[3]) for row in rows}
+        return {(row[0], row[1]): Balance(row[2], row[3], row[4]) for row in rows}
 
     async def balances_from_entries(self) -> dict[BalanceKey, Balance]:
         """The balances recomputed from the entries alone (rows all zero left out)."""
+        scopes = {
+            "user": "'user:' || user_key",
+            "server": "'server:' || server_key",
+            "member": "'member:' || server_key || '|' || user_key",
+        }
         result: dict[BalanceKey, Balance] = {}
-        for prefix, column in (("user:", "user_key"), ("server:", "server_key")):
+        for kind, scope in scopes.items():
+            where = "" if kind == "user" else "WHERE server_key IS NOT NULL"
             rows = await self.db.fetchall(
-                f"SELECT {column}, period, {_HELD}, {_SPENT} FROM ledger"
-                f" WHERE {column} IS NOT NULL GROUP BY {column}, period"
+                f"SELECT {scope} AS scope, period, {_HELD}, {_SPENT}, {_SONGS} FROM ledger"
+                f" {where} GROUP BY scope, period"
             )
-            for scope_id, period, held, spent in rows:
-                if held or spent:
-                    result[(prefix + scope_id, period)] = Balance(held, spent)
+            for scope_name, period, held, spent, songs in rows:
+                if held or spent or songs:
+                    result[(scope_name, period)] = Balance(held, spent, songs)
         return result
 
 

@@ -11,12 +11,41 @@ from dataclasses import dataclass
 import aiosqlite
 
 
+def _add_to_balance(scope: str, condition: str) -> str:
+    """Trigger statement: add the ledger entry `NEW` to one balance row (v3)."""
+    held = (
+        "CASE NEW.kind WHEN 'hold' THEN NEW.amount_micros WHEN 'credit' THEN 0"
+        " ELSE -NEW.amount_micros END"
+    )
+    spent = (
+        "CASE NEW.kind WHEN 'capture' THEN NEW.amount_micros"
+        " WHEN 'credit' THEN -NEW.amount_micros ELSE 0 END"
+    )
+    songs = "(NEW.kind = 'capture')"
+    # A new row starts from the entry's positive part (holds only ever create rows).
+    return f"""
+        INSERT INTO ledger_balances (scope, period, held_micros, spent_micros, songs)
+        SELECT {scope}, NEW.period, MAX({held}, 0), MAX({spent}, 0), {songs} WHERE {condition}
+        ON CONFLICT (scope, period) DO UPDATE SET held_micros = held_micros + {held},
+            spent_micros = spent_micros + {spent}, songs = songs + {songs};"""
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
     name: str
     statements: tuple[str, ...]
 
+
+_BALANCES_TRIGGER = (
+    "CREATE TRIGGER ledger_updates_balances AFTER INSERT ON ledger BEGIN"
+    + _add_to_balance("'user:' || NEW.user_key", "TRUE")
+    + _add_to_balance("'server:' || NEW.server_key", "NEW.server_key IS NOT NULL")
+    + _add_to_balance(
+        "'member:' || NEW.server_key || '|' || NEW.user_key", "NEW.server_key IS NOT NULL"
+    )
+    + "\nEND"
+)
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -77,7 +106,6 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE UNIQUE INDEX ledger_one_hold_per_job ON ledger (job_id) WHERE kind = 'hold'",
             "CREATE UNIQUE INDEX ledger_one_settlement_per_job ON ledger (job_id) "
             "WHERE kind IN ('capture', 'release')",
-            "CREATE INDEX ledger_by_period ON ledger (period, user_key)",
             """
             CREATE TRIGGER ledger_is_append_only_update BEFORE UPDATE ON ledger
             BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END
@@ -95,43 +123,22 @@ MIGRATIONS: tuple[Migration, ...] = (
             )
             BEGIN SELECT RAISE(ABORT, 'a settlement must match its hold'); END
             """,
-            # Balances per scope ('user:<user_key>' / 'server:<server_key>') and period,
-            # maintained from the ledger by the trigger below: the budget check reads
-            # one row instead of summing entries.
+            # Balances per scope and period, kept by the trigger below in the same statement
+            # as each entry: the budget check and the reports read rows here instead of
+            # summing entries. Scopes: 'user:<user_key>', 'server:<server_key>' and
+            # 'member:<server_key>|<user_key>' (a user's spending within one server).
             """
             CREATE TABLE ledger_balances (
                 scope TEXT NOT NULL,
                 period TEXT NOT NULL,
                 held_micros INTEGER NOT NULL DEFAULT 0 CHECK (held_micros >= 0),
                 spent_micros INTEGER NOT NULL DEFAULT 0 CHECK (spent_micros >= 0),
+                songs INTEGER NOT NULL DEFAULT 0,
                 PRIMARY KEY (scope, period)
             ) WITHOUT ROWID
             """,
             "CREATE INDEX ledger_balances_by_period ON ledger_balances (period)",
-            """
-            CREATE TRIGGER ledger_updates_balances AFTER INSERT ON ledger
-            BEGIN
-                INSERT OR IGNORE INTO ledger_balances (scope, period)
-                VALUES ('user:' || NEW.user_key, NEW.period);
-                UPDATE ledger_balances SET
-                    held_micros = held_micros + CASE NEW.kind WHEN 'hold' THEN NEW.amount_micros
-                        WHEN 'credit' THEN 0 ELSE -NEW.amount_micros END,
-                    spent_micros = spent_micros + CASE NEW.kind
-                        WHEN 'capture' THEN NEW.amount_micros
-                        WHEN 'credit' THEN -NEW.amount_micros ELSE 0 END
-                WHERE scope = 'user:' || NEW.user_key AND period = NEW.period;
-                INSERT OR IGNORE INTO ledger_balances (scope, period)
-                SELECT 'server:' || NEW.server_key, NEW.period WHERE NEW.server_key IS NOT NULL;
-                UPDATE ledger_balances SET
-                    held_micros = held_micros + CASE NEW.kind WHEN 'hold' THEN NEW.amount_micros
-                        WHEN 'credit' THEN 0 ELSE -NEW.amount_micros END,
-                    spent_micros = spent_micros + CASE NEW.kind
-                        WHEN 'capture' THEN NEW.amount_micros
-                        WHEN 'credit' THEN -NEW.amount_micros ELSE 0 END
-                WHERE NEW.server_key IS NOT NULL
-                    AND scope = 'server:' || NEW.server_key AND period = NEW.period;
-            END
-            """,
+            _BALANCES_TRIGGER,
             # Admin-set budgets. No row: the default from settings. budget_micros NULL: the
             # default amount; unlimited = 1: no limit at all (for a server: no cap).
             """

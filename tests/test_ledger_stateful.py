@@ -32,7 +32,7 @@ from bot.budget import Budgets
 from bot.models import JobState, Origin
 from bot.settings import load_settings
 from storage.db import Database
-from storage.ledger import Balance, server_scope, user_scope
+from storage.ledger import Balance, member_scope, server_scope, user_scope
 
 T = TypeVar("T")
 PRICE = 200
@@ -111,9 +111,20 @@ class LedgerMachine(RuleBasedStateMachine):
     def _period(self) -> str:
         return self.budgets.period(self.now).key
 
-    def _add(self, scope: str, period: str, held: int = 0, spent: int = 0) -> None:
+    def _add(self, scope: str, period: str, held: int = 0, spent: int = 0, songs: int = 0) -> None:
         old = self.balances[(scope, period)]
-        self.balances[(scope, period)] = Balance(old.held_micros + held, old.spent_micros + spent)
+        self.balances[(scope, period)] = Balance(
+            old.held_micros + held, old.spent_micros + spent, old.songs + songs
+        )
+
+    def _add_entry(
+        self, user_key: str, server_key: str | None, period: str, held: int, spent: int = 0
+    ) -> None:
+        songs = int(spent > 0)
+        self._add(user_scope(user_key), period, held, spent, songs)
+        if server_key:
+            self._add(server_scope(server_key), period, held, spent, songs)
+            self._add(member_scope(server_key, user_key), period, held, spent, songs)
 
     def _fits(self, user_key: str, server_key: str | None, amount: int) -> bool:
         period = self._period()
@@ -131,9 +142,7 @@ class LedgerMachine(RuleBasedStateMachine):
         user_key, server_key, period, amount = self.open.pop(job_id)
         self.settled[job_id] = kind
         spent = amount if kind == "capture" else 0
-        self._add(user_scope(user_key), period, held=-amount, spent=spent)
-        if server_key:
-            self._add(server_scope(server_key), period, held=-amount, spent=spent)
+        self._add_entry(user_key, server_key, period, held=-amount, spent=spent)
 
     def _job_ids(self) -> list[str]:
         return [f"job{n}" for n in range(self.next_id + 1)]
@@ -172,9 +181,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if accepted and amount:
             period = self._period()
             self.open[job_id] = (user, origin.server_key, period, amount)
-            self._add(user_scope(user), period, held=amount)
-            if origin.server_key:
-                self._add(server_scope(origin.server_key), period, held=amount)
+            self._add_entry(user, origin.server_key, period, held=amount)
             if self.unlimited and user == SWITCHABLE:
                 self.unlimited_periods.add(period)
 
@@ -230,6 +237,8 @@ class LedgerMachine(RuleBasedStateMachine):
         assert self._run(ledger.open_holds()) == sorted(self.open, key=lambda j: int(j[3:]))
         for (scope, period), value in maintained.items():
             assert value.held_micros >= 0 and value.spent_micros >= 0
+            if scope.startswith("member:"):
+                continue
             if scope.startswith("server:"):
                 assert value.used_micros <= SERVER_CAP
             elif scope != user_scope(SWITCHABLE) or period not in self.unlimited_periods:
