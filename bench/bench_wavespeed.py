@@ -181,8 +181,8 @@ def main() -> None:
 
     print(f"\n{args.latency:g}-second tasks, 1-second WAV outputs, all jobs submitted at once\n")
     print(
-        "| client | jobs | ok | wall s | CPU s | CPU ms/job | peak RSS MB | RSS KB/job "
-        "| result GETs/job |"
+        "| client | jobs | ok | wall s | CPU s | CPU ms/job | peak RSS MB (after imports) "
+        "| RSS KB/job | result GETs/job |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
@@ -190,7 +190,8 @@ def main() -> None:
         name = "songbot" if r["client"] == "songbot" else "wavespeed SDK"
         print(
             f"| {name} | {r['jobs']} | {r['ok']} | {r['wall_s']:.1f} | {r['cpu_s']:.2f} "
-            f"| {r['cpu_s'] * 1000 / r['jobs']:.1f} | {r['peak_rss_mb']:.0f} | {per_job_kb:.0f} "
+            f"| {r['cpu_s'] * 1000 / r['jobs']:.1f} "
+            f"| {r['peak_rss_mb']:.0f} ({r['baseline_rss_mb']:.0f}) | {per_job_kb:.0f} "
             f"| {r['gets_per_job']:.1f} |"
         )
 
