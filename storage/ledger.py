@@ -136,7 +136,7 @@ SELECT h.job_id FROM ledger h WHERE h.kind = 'hold' AND NOT EXISTS (
 
 _STANDINGS = """
 WITH wanted(scope) AS (VALUES {values})
-SELECT w.scope, b.held_micros, b.spent_micros,
+SELECT w.scope, b.held_micros, b.spent_micros, b.songs,
     o.scope AS has_override, o.budget_micros, o.unlimited, o.updated_at, o.updated_by
 FROM wanted w
 LEFT JOIN ledger_balances b ON b.scope = w.scope AND b.period = ?
@@ -281,7 +281,7 @@ class Ledger:
                     updated_at=row["updated_at"],
                     updated_by=row["updated_by"],
                 )
-            balance = Balance(row["held_micros"] or 0, row["spent_micros"] or 0)
+            balance = Balance(row["held_micros"] or 0, row["spent_micros"] or 0, row["songs"] or 0)
             result[row["scope"]] = Standing(balance, override)
         return result
 

@@ -199,7 +199,7 @@ async def test_capture_and_release_settle_once(make_budgets: BudgetsFactory) -> 
     await budgets.release("b")
     await budgets.capture("b")
     await budgets.capture("never-held")
-    assert await balance(budgets, ALICE) == Balance(held_micros=0, spent_micros=12_000)
+    assert await balance(budgets, ALICE) == Balance(held_micros=0, spent_micros=12_000, songs=1)
     kinds = [(e.job_id, e.kind) for e in await budgets.ledger.entries()]
     assert kinds == [("a", "hold"), ("b", "hold"), ("a", "capture"), ("b", "release")]
     assert await budgets.ledger.hold_state("a") == "capture"
@@ -299,7 +299,9 @@ async def test_reconcile_settles_holds_of_jobs_that_ended_while_down(
         ]:
             assert await budgets.ledger.hold_state(job_id) == settled
         await budgets.reconcile({**states, "queued": JobState.DELIVERED})
-        assert await balance(budgets, ALICE) == Balance(held_micros=1_000, spent_micros=2_000)
+        assert await balance(budgets, ALICE) == Balance(
+            held_micros=1_000, spent_micros=2_000, songs=2
+        )
         assert await budgets.ledger.balances() == await budgets.ledger.balances_from_entries()
 
 
@@ -335,7 +337,7 @@ async def test_two_connections_on_one_file_never_overspend(tmp_path: Path, clock
         results = await asyncio.gather(*(request(n) for n in range(300)))
         captured = sum(1 for n, ok in enumerate(results) if ok and n % 3 != 0)
         final = await balance(sides[0], ALICE)
-        assert final == Balance(held_micros=0, spent_micros=captured * 1_000)
+        assert final == Balance(held_micros=0, spent_micros=captured * 1_000, songs=captured)
         assert final.spent_micros <= 100_000
         # Whatever is left can still be held, to the last micro-dollar and no further.
         left = 100_000 - final.spent_micros
