@@ -17,6 +17,7 @@ from bot.admin import (
     USER_ID_PATTERNS,
     AdminError,
     AdminService,
+    parse_amount,
     parse_day,
     parse_server_key,
     parse_user_key,
@@ -78,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def execute(settings: Settings, args: argparse.Namespace) -> str:
     """Run one parsed `songbot admin` action; returns what to print."""
+    validate(args)  # before the database is even opened
     async with Database(settings.songbot_db) as db:
         admin = AdminService(Budgets(db, settings), db)
         return await _dispatch(admin, args)
@@ -120,6 +122,20 @@ async def _dispatch(admin: AdminService, args: argparse.Namespace) -> str:
             args.out.write_text(text, encoding="utf-8")
             return f"wrote {text.count(chr(10)) - 1} entries to {args.out}"
     raise AdminError(f"unknown action {args.admin_command!r}")  # pragma: no cover
+
+
+def validate(args: argparse.Namespace) -> None:
+    """Raise `AdminError` for any bad argument."""
+    platform = args.platform
+    if "user" in args:
+        parse_user_key(args.user, platform)
+    if getattr(args, "server", None):
+        parse_server_key(args.server, platform)
+    if getattr(args, "date", None):
+        parse_day(args.date)
+    amount = getattr(args, "amount", None)
+    if amount is not None and amount.lower() not in ("default", "off", "none"):
+        parse_amount(amount)
 
 
 def plain(text: str) -> str:

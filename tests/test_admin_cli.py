@@ -115,3 +115,9 @@ def test_usage_and_export(
     assert kinds == ["hold", "capture"]
     assert songbot_admin(db_path, "show", BOB) == 0
     assert "spent this month $0.012" in capsys.readouterr().out
+
+
+def test_bad_input_does_not_even_create_the_database(db_path: Path) -> None:
+    assert songbot_admin(db_path, "budget", "alice", "1") == 2
+    assert songbot_admin(db_path, "budget", "console:alice", "1e99") == 2
+    assert not db_path.exists()
