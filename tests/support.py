@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import io
 import math
+import socket
 import struct
 import wave
 from collections import defaultdict
@@ -20,6 +21,14 @@ from bot.core import SongBot
 from bot.models import Delivered, Job, JobEvent, JobState
 from bot.settings import Settings, load_settings
 from storage.db import Database
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now (for servers that need it before they start)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def wav_bytes(seconds: float = 0.5, rate: int = 44100) -> bytes:

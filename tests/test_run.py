@@ -6,9 +6,9 @@ import aiohttp
 
 from bot.cli import run_bot
 from tests.slack import signing
-from tests.slack.conftest import PUBLIC, free_port
+from tests.slack.conftest import PUBLIC
 from tests.slack.fake_slack import FakeSlack
-from tests.support import settings_for
+from tests.support import free_port, settings_for
 
 
 async def test_run_starts_slack_in_http_mode_and_makes_a_song(tmp_path):

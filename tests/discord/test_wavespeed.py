@@ -4,7 +4,6 @@ still generating can be cancelled."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -18,18 +17,11 @@ from bot.settings import Settings
 from tests.discord import payloads
 from tests.discord.conftest import DiscordWorld, Launch
 from tests.discord.helpers import is_followup, job_id_in, no_pings
-from tests.support import settings_for
+from tests.support import free_port, settings_for
 
 DONE = (JobState.DELIVERED, JobState.FAILED, JobState.CANCELLED)
 
 WaveSpeedSettings = Callable[..., Awaitable[Settings]]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture

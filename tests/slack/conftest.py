@@ -6,7 +6,6 @@ and tests POST signed payloads to the adapter's real aiohttp server, as Slack wo
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -21,20 +20,13 @@ from bot.core import SongBot, build_core
 from bot.models import Origin
 from tests.slack import signing
 from tests.slack.fake_slack import FakeSlack
-from tests.support import settings_for
+from tests.support import free_port, settings_for
 
 PUBLIC = "CPUBLIC"
 PRIVATE = "CPRIVATE"
 """Modern private channels have C ids too; the bot is not a member of either at first."""
 USER = "U1"
 ADMIN = "UADMIN"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass

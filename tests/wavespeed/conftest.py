@@ -6,7 +6,6 @@ Time is compressed by SCALE: a fake task of `20 s × SCALE` polled with the defa
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -24,13 +23,6 @@ SPEC = GenerationSpec(tags="lofi, chill", lyrics="[inst]", duration=5, seed=7)
 
 FakeFactory = Callable[..., Awaitable[FakeWaveSpeed]]
 BackendFactory = Callable[..., Awaitable[WaveSpeedBackend]]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture

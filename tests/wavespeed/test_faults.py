@@ -20,12 +20,12 @@ from bot.backends.base import (
     UpstreamError,
 )
 from bot.backends.wavespeed.client import MB
+from tests.support import free_port
 from tests.wavespeed.conftest import (
     SPEC,
     BackendFactory,
     FakeFactory,
     ProgressLog,
-    free_port,
     make_client,
 )
 

@@ -15,12 +15,12 @@ import pytest
 from bot.backends.base import BackendError
 from bot.backends.wavespeed import PollSchedule, WaveSpeedBackend
 from bot.backends.wavespeed.webhooks import WEBHOOK_PATH, WebhookRejected, verify
+from tests.support import free_port
 from tests.wavespeed.conftest import (
     SPEC,
     BackendFactory,
     FakeFactory,
     ProgressLog,
-    free_port,
 )
 
 SECRET = "whsec_c2VjcmV0LWZvci10ZXN0cw"
