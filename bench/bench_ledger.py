@@ -7,8 +7,12 @@ Run on demand (never from tests):
 Two paths, each in 1 process and in 2 processes sharing one database file (multiprocessing,
 each process with its own connection; BEGIN IMMEDIATE + busy_timeout serialise writers):
 
-* `Budgets API`: what the bot runs. `try_hold` inside `Database.transaction()`, then
-  `Budgets.capture` in its own transaction, through aiosqlite (one thread hop per statement).
+* `hold in a transaction`: as the core admits a song: `try_hold` inside
+  `Database.transaction()` (BEGIN IMMEDIATE, hold, COMMIT), then `Budgets.capture`.
+* `Budgets API, one statement each`: `try_hold` and `capture` as single statements (each is
+  atomic on its own: check-and-hold is one INSERT … SELECT), one aiosqlite round trip each.
+* the same with 16 users at once: concurrent single statements pipeline through aiosqlite's
+  thread (each still atomic; nothing batched).
 * `ledger SQL`: the same statements (`HOLD_IF_WITHIN_BUDGETS_SQL`, `SETTLE_SQL`, the same
   triggers and indexes) on a plain synchronous `sqlite3` connection: the storage cost alone.
 
@@ -53,6 +57,12 @@ from storage.ledger import (  # noqa: E402
 )
 
 SONG_MICROS = 1_000  # a 5 s song at $0.0002/s
+PATH_LABELS = {
+    "txn": "hold in a transaction, as the core does (aiosqlite)",
+    "api": "Budgets API, one statement each (aiosqlite)",
+    "api16": "Budgets API, 16 users at once (aiosqlite)",
+    "sql": "ledger SQL (plain sqlite3)",
+}
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,8 @@ class Work:
     budget_usd: str
     release_every: int
     """Release about one in n accepted holds instead of capturing it (0: capture all)."""
+    in_transaction: bool = False
+    concurrency: int = 1
 
 
 @dataclass(frozen=True)
@@ -104,21 +116,33 @@ def settles_by_capture(work: Work, job_id: str) -> bool:
 async def run_api(work: Work) -> Outcome:
     async with Database(work.path) as db:
         budgets = Budgets(db, settings_for(work))
-        accepted = captured = 0
-        start = time.perf_counter()
-        for n in range(work.attempts):
+        counts: Counter[str] = Counter()
+
+        async def attempt(n: int) -> None:
             job_id = f"w{work.worker}-{n}"
-            async with db.transaction() as conn:
-                decision = await budgets.try_hold(conn, origin(work, n), job_id, SONG_MICROS)
+            if work.in_transaction:
+                async with db.transaction() as conn:
+                    decision = await budgets.try_hold(conn, origin(work, n), job_id, SONG_MICROS)
+            else:
+                decision = await budgets.try_hold(None, origin(work, n), job_id, SONG_MICROS)
             if not decision.ok:
-                continue
-            accepted += 1
+                return
+            counts["accepted"] += 1
             if settles_by_capture(work, job_id):
                 await budgets.capture(job_id)
-                captured += 1
+                counts["captured"] += 1
             else:
                 await budgets.release(job_id)
-        return Outcome(accepted, captured, accepted - captured, time.perf_counter() - start)
+
+        async def lane(first: int) -> None:
+            for n in range(first, work.attempts, work.concurrency):
+                await attempt(n)
+
+        start = time.perf_counter()
+        await asyncio.gather(*(lane(first) for first in range(work.concurrency)))
+        seconds = time.perf_counter() - start
+        accepted, captured = counts["accepted"], counts["captured"]
+        return Outcome(accepted, captured, accepted - captured, seconds)
 
 
 def run_sql(work: Work) -> Outcome:
@@ -162,7 +186,7 @@ def run_sql(work: Work) -> Outcome:
 
 def worker(path_kind: str, work: Work, barrier: Any, results: Any) -> None:
     barrier.wait()
-    outcome = asyncio.run(run_api(work)) if path_kind == "api" else run_sql(work)
+    outcome = run_sql(work) if path_kind == "sql" else asyncio.run(run_api(work))
     results.put((work.worker, outcome))
 
 
@@ -245,10 +269,12 @@ def scenario(
     else:
         budget_micros, attempts = 10**12, pairs // processes
         budget_usd, release_every = "1000000", 0
+    in_transaction, concurrency = path_kind == "txn", 16 if path_kind == "api16" else 1
     works = [
-        Work(str(path), n, attempts, users, budget_usd, release_every) for n in range(processes)
+        Work(str(path), n, attempts, users, budget_usd, release_every, in_transaction, concurrency)
+        for n in range(processes)
     ]
-    if processes == 1 and path_kind == "api":
+    if processes == 1 and path_kind != "sql":
         outcomes = [asyncio.run(run_api(works[0]))]
     elif processes == 1:
         outcomes = [run_sql(works[0])]
@@ -259,7 +285,7 @@ def scenario(
     wall = max(o.seconds for o in outcomes)
     accepted = sum(o.accepted for o in outcomes)
     return {
-        "path": "Budgets API (aiosqlite)" if path_kind == "api" else "ledger SQL (sqlite3)",
+        "path": PATH_LABELS[path_kind],
         "processes": processes,
         "phase": "contention" if contention else "throughput",
         "attempts": attempts * processes,
@@ -285,7 +311,7 @@ def main() -> int:
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-ledger-") as tmp:
-        for path_kind in ("api", "sql"):
+        for path_kind in PATH_LABELS:
             for processes in (1, 2):
                 for contention in (False, True) if processes == 2 else (False,):
                     rows.append(

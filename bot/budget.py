@@ -161,9 +161,13 @@ class Budgets:
     # -- the hold life cycle -------------------------------------------------------------
 
     async def try_hold(
-        self, conn: aiosqlite.Connection, origin: Origin, job_id: str, amount_micros: int
+        self, conn: aiosqlite.Connection | None, origin: Origin, job_id: str, amount_micros: int
     ) -> HoldDecision:
-        """Hold `amount_micros` for `job_id` if it fits; runs in the caller's transaction."""
+        """Hold `amount_micros` for `job_id` if it fits: check and hold are one statement.
+
+        With `conn`, inside the caller's open transaction (the core also inserts the job
+        there); with None, on its own.
+        """
         if amount_micros < 0:
             raise ValueError("a price must not be negative")
         if amount_micros == 0:
@@ -195,8 +199,7 @@ class Budgets:
         await self._settle(job_id, "release")
 
     async def _settle(self, job_id: str, kind: Settlement) -> None:
-        async with self.db.transaction() as conn:
-            settled = await self.ledger.settle(conn, job_id, kind, self.now())
+        settled = await self.ledger.settle(None, job_id, kind, self.now())
         if settled:
             log.debug("%s of job %s recorded", kind, job_id)
 

@@ -148,13 +148,12 @@ class JobStore:
 
     async def count_unfinished(self, conn: aiosqlite.Connection, user_key: str) -> int:
         """Jobs of `user_key` not yet finished; called inside an open transaction."""
-        cursor = await conn.execute(
+        rows = await conn.execute_fetchall(
             f"SELECT COUNT(*) FROM jobs WHERE user_key = ? "
             f"AND state IN ({', '.join('?' for _ in UNFINISHED)})",
             (user_key, *UNFINISHED),
         )
-        row = await cursor.fetchone()
-        return int(row[0]) if row else 0
+        return int(next(iter(rows))[0])
 
     async def last_request_at(self, user_key: str) -> datetime | None:
         row = await self.db.fetchone(

@@ -194,7 +194,7 @@ class Ledger:
 
     async def hold(
         self,
-        conn: aiosqlite.Connection,
+        conn: aiosqlite.Connection | None,
         *,
         job_id: str,
         user_key: str,
@@ -207,7 +207,8 @@ class Ledger:
     ) -> bool:
         """Record a hold only if it fits the user's and the server's budgets; True if it did.
 
-        Check and insert are one statement, so no other writer can slip in between.
+        Check and insert are one statement, so no other writer can slip in between. With
+        `conn` it runs inside that open transaction, else on its own in one round trip.
         Raises `sqlite3.IntegrityError` if `job_id` already has a hold.
         """
         params = hold_params(
@@ -220,14 +221,22 @@ class Ledger:
             user_default_micros=user_default_micros,
             server_default_micros=server_default_micros,
         )
+        if conn is None:
+            return await self.db.execute(HOLD_IF_WITHIN_BUDGETS_SQL, params) == 1
         cursor = await conn.execute(HOLD_IF_WITHIN_BUDGETS_SQL, params)
         return cursor.rowcount == 1
 
     async def settle(
-        self, conn: aiosqlite.Connection, job_id: str, kind: Settlement, at: datetime
+        self, conn: aiosqlite.Connection | None, job_id: str, kind: Settlement, at: datetime
     ) -> bool:
-        """Capture or release the hold of `job_id`. False if it has none or is settled."""
-        cursor = await conn.execute(SETTLE_SQL, {"kind": kind, "job_id": job_id, "at": _ts(at)})
+        """Capture or release the hold of `job_id`. False if it has none or is settled.
+
+        One statement: inside `conn`'s transaction, or on its own in one round trip.
+        """
+        params = {"kind": kind, "job_id": job_id, "at": _ts(at)}
+        if conn is None:
+            return await self.db.execute(SETTLE_SQL, params) == 1
+        cursor = await conn.execute(SETTLE_SQL, params)
         return cursor.rowcount == 1
 
     async def credit(
