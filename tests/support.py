@@ -115,6 +115,16 @@ class RecordingNotifier:
         return [e for jid, e in self.events if jid == job_id and isinstance(e, Delivered)]
 
 
+BUDGETED: dict[str, object] = {
+    "songbot_budget_local": True,
+    "songbot_price_per_second_usd": "0.0002",
+    "songbot_user_budget_usd": "0.50",
+    "songbot_budget_period": "day",
+    "songbot_server_budget_usd": None,
+}
+"""Budgets on for the offline backend, at WaveSpeed's price, with the documented defaults."""
+
+
 def settings_for(tmp_path: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "songbot_db": tmp_path / "songbot.sqlite3",

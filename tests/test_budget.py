@@ -12,9 +12,10 @@ import pytest
 
 from bot.budget import Budgets, HoldDecision, Period, format_usd, format_wait
 from bot.models import JobState, Origin
-from bot.settings import Settings, load_settings
+from bot.settings import Settings
 from storage.db import Database
 from storage.ledger import Balance
+from tests.support import BUDGETED, settings_for
 
 WEDNESDAY = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
 ALICE = Origin(platform="console", user_id="alice")
@@ -24,17 +25,7 @@ CAROL_IN_DM = Origin(platform="discord", user_id="300000000000000003")
 
 
 def make_settings(tmp_path: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "songbot_db": tmp_path / "songbot.sqlite3",
-        "songbot_backend": "local",
-        "songbot_budget_local": True,
-        "songbot_price_per_second_usd": "0.0002",
-        "songbot_user_budget_usd": "0.50",
-        "songbot_budget_period": "day",
-        "songbot_server_budget_usd": None,
-    }
-    values.update(overrides)
-    return load_settings(**values)
+    return settings_for(tmp_path, **{**BUDGETED, **overrides})
 
 
 class Clock:

@@ -10,7 +10,7 @@ from bot.core import SongBot, build_core
 from bot.models import Origin
 from bot.settings import Settings
 from storage.ledger import Balance
-from tests.support import RecordingNotifier, settings_for
+from tests.support import BUDGETED, RecordingNotifier, settings_for
 
 ALICE = Origin(platform="console", user_id="alice")
 SONG = "/song lofi, chill duration: 60"  # 60 s × $0.0002 = $0.012
@@ -18,17 +18,8 @@ GUILD = "900000000000000009"
 
 
 def settings(tmp_path: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "songbot_backend": "local",
-        "songbot_budget_local": True,
-        "songbot_price_per_second_usd": "0.0002",
-        "songbot_user_budget_usd": "0.50",
-        "songbot_budget_period": "day",
-        "songbot_server_budget_usd": None,
-        "songbot_max_jobs_per_user": 100,
-        "songbot_cooldown_seconds": 0,
-    }
-    return settings_for(tmp_path, **{**values, **overrides})
+    fair = {"songbot_max_jobs_per_user": 100, "songbot_cooldown_seconds": 0}
+    return settings_for(tmp_path, **{**BUDGETED, **fair, **overrides})
 
 
 async def started(core: SongBot, *platforms: str) -> SongBot:
