@@ -57,9 +57,17 @@ class SongBot:
     async def start(self) -> None:
         """Open storage, start the backend and resume unfinished jobs of registered platforms."""
         await self.db.open()
-        await self.backend.start()
-        await self.budgets.reconcile(await self.jobs.states())
-        await self.runner.start()
+        try:
+            await self.backend.start()
+            await self.budgets.reconcile(await self.jobs.states())
+            await self.runner.start()
+        except BaseException:
+            # e.g. a refused API key: close what was opened, or the database thread keeps
+            # the process alive after the error message.
+            await self.runner.stop()
+            await self.backend.aclose()
+            await self.db.close()
+            raise
 
     async def stop(self) -> None:
         """Stop owned tasks cleanly; unfinished jobs stay persisted and resume next start."""

@@ -1,6 +1,10 @@
 """The real core driving the real WaveSpeed backend against the fake server on loopback:
 a job submitted before a restart is polled again by its task id and delivered once."""
 
+import asyncio
+import os
+import sys
+
 from bot.backends.wavespeed import WaveSpeedBackend, WaveSpeedClient
 from bot.core import SongBot
 from bot.fake_wavespeed import FakeConfig, FakeWaveSpeed
@@ -71,3 +75,33 @@ async def test_backend_failure_releases_the_hold(tmp_path):
     assert "GPU on fire" in (failed.error or "")
     assert notifier.kinds(failed.id)[-1] == "failed"
     assert "Spent: **$0.00** · held for songs in progress: **$0.00**" in quota.text
+
+
+async def test_refused_key_stops_songbot_with_one_clear_line(tmp_path):
+    fake = FakeWaveSpeed(FakeConfig(api_key="the-right-key"))
+    base_url = await fake.start()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SONGBOT_", "WAVESPEED_"))}
+    env.update(
+        SONGBOT_BACKEND="wavespeed",
+        WAVESPEED_BASE_URL=base_url,
+        WAVESPEED_API_KEY="a-wrong-key",
+        SONGBOT_DB=str(tmp_path / "db.sqlite3"),
+    )
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "console",
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+            cwd=tmp_path,
+        )
+        _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    finally:
+        await fake.stop()
+    assert process.returncode == 1
+    lines = stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and "WAVESPEED_API_KEY" in lines[0]
