@@ -27,7 +27,7 @@ from adapters.discord.views import PERSISTENT_BUTTONS
 from bot.core import SongBot
 from bot.models import Cancelled, Delivered, Failed, Job, JobEvent, Progress, SongResult
 from bot.ports import DeliveryError
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,14 @@ class DiscordAdapter:
 
     async def login(self) -> None:
         """Log in over REST only: commands synced, buttons registered (no gateway yet)."""
-        await self.client.login(self._token)
+        try:
+            await self.client.login(self._token)
+        except discord.LoginFailure:
+            await self.client.close()
+            raise SettingsError(
+                "DISCORD_TOKEN was refused by Discord: copy the bot token again from the "
+                "Developer Portal (Bot → Reset Token)"
+            ) from None
         self._ready.set()
 
     async def start(self) -> None:

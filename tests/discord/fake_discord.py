@@ -71,6 +71,8 @@ def _error(status: int, code: int, message: str) -> web.Response:
 
 class FakeDiscord:
     def __init__(self) -> None:
+        self.valid_token: str | None = None
+        """When set, requests with another bot token get Discord's 401."""
         self.calls: list[Call] = []
         self.messages: dict[str, dict[str, Any]] = {}
         self.originals: dict[str, str] = {}
@@ -134,6 +136,11 @@ class FakeDiscord:
     # -- routing -----------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
+        if self.valid_token and request.headers.get("Authorization") not in (
+            None,
+            f"Bot {self.valid_token}",
+        ):
+            return _error(401, 0, "401: Unauthorized")
         path = "/" + request.match_info["tail"]
         body, files = await self._read_body(request)
         call = Call(request.method, path, dict(request.query), body, files)

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from adapters.discord import DiscordAdapter
+from bot.core import build_core
+from bot.settings import Settings, SettingsError
 from tests.discord import payloads
 from tests.discord.conftest import DiscordWorld, Launch
-from tests.discord.fake_discord import Call
+from tests.discord.fake_discord import Call, FakeDiscord
 from tests.support import settings_for
 
 
@@ -77,3 +82,17 @@ def _origin():
     from bot.models import Origin
 
     return Origin(platform="discord", user_id=payloads.ALICE_ID)
+
+
+async def test_refused_token_stops_start_up_with_a_clear_message(
+    fake: FakeDiscord, settings: Settings
+):
+    fake.valid_token = "the-real-token"  # the settings carry "fake-token"
+    core = build_core(settings)
+    adapter = DiscordAdapter(core, settings)
+    try:
+        with pytest.raises(SettingsError, match="DISCORD_TOKEN was refused"):
+            await adapter.start()
+    finally:
+        await core.db.close()
+    assert adapter.client.is_closed()
