@@ -15,7 +15,7 @@ from typing import TextIO
 
 from bot.core import SongBot
 from bot.messages import progress_text
-from bot.models import Cancelled, Delivered, Failed, Job, JobEvent, Origin, Progress
+from bot.models import Cancelled, Delivered, Failed, Job, JobEvent, JobState, Origin, Progress
 
 LYRICS_FENCE = '"""'
 PROMPT = "songbot> "
@@ -52,6 +52,8 @@ class ConsoleAdapter:
 
     async def notify(self, job: Job, event: JobEvent) -> None:
         match event:
+            case Progress(state=JobState.DELIVERING):
+                self.say(f"[{job.id}] saving")
             case Progress(state=state, position=position, elapsed_seconds=elapsed):
                 self.say(f"[{job.id}] {progress_text(state, position, elapsed)}")
             case Delivered(song=song):
