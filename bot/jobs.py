@@ -21,7 +21,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot import audio
-from bot.backends.base import Backend, BackendError, GenerationSpec, SubmitOutcomeUnknown
+from bot.backends.base import (
+    Backend,
+    BackendError,
+    GenerationSpec,
+    RateLimited,
+    SubmitOutcomeUnknown,
+)
 from bot.models import (
     Cancelled,
     Delivered,
@@ -41,12 +47,24 @@ log = logging.getLogger(__name__)
 ACTIVE = (JobState.QUEUED, JobState.SUBMITTED, JobState.GENERATING)
 HEARTBEAT_SECONDS = 10.0
 DELIVERY_ATTEMPTS = 3
+RATE_LIMITED_REQUEUES = 5
+"""A submit refused with 429 created nothing: the job waits in the queue again, this often."""
+REQUEUE_DELAY_SECONDS = (5.0, 120.0)
+"""Bounds on how long a rate-limited job waits before it queues again."""
 INTERNAL_ERROR = (
     "Something went wrong on our side while making this song. You were not charged; "
     "please try again."
 )
 
 Settle = Callable[[str], Awaitable[None]]
+
+
+class Requeue(Exception):
+    """The backend refused the submit with a rate limit: nothing was created, try later."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__(f"requeue in {delay:.0f} s")
+        self.delay = delay
 
 
 def song_title(tags: tuple[str, ...]) -> str:
@@ -93,6 +111,8 @@ class JobRunner:
         self._dispatcher: asyncio.Task[None] | None = None
         self._queued: dict[str, Job] = {}
         """Queued jobs by id, so queue-position notices need no database reads."""
+        self._requeues: dict[str, int] = {}
+        self.requeue_delay = REQUEUE_DELAY_SECONDS
         self._pending: set[str] = set()
         """Jobs this runner is responsible for until they finish (queued or running)."""
 
@@ -174,8 +194,9 @@ class JobRunner:
         self._tasks[job.id] = task
         task.add_done_callback(functools.partial(self._forget_task, job.id))
 
-    def _forget_task(self, job_id: str, _task: asyncio.Task[None]) -> None:
-        self._tasks.pop(job_id, None)
+    def _forget_task(self, job_id: str, task: asyncio.Task[None]) -> None:
+        if self._tasks.get(job_id) is task:  # not a requeue task that replaced it
+            del self._tasks[job_id]
 
     async def _dispatch(self) -> None:
         while True:
@@ -208,6 +229,11 @@ class JobRunner:
             await self._deliver(job)
         except asyncio.CancelledError:
             raise  # shutdown or user cancel: the persisted state says where to resume
+        except Requeue as requeue:
+            self.scheduler.finish(job.id)
+            self._tasks[job.id] = asyncio.create_task(
+                self._queue_again(job, requeue.delay), name=f"songbot-requeue-{job.id}"
+            )
         except BackendError as exc:
             await self._fail(job, exc.user_message)
         except audio.AudioFormatError as exc:
@@ -265,13 +291,36 @@ class JobRunner:
         )
         if marked is None:
             raise asyncio.CancelledError
-        task_id = await self.backend.submit(spec)
+        try:
+            task_id = await self.backend.submit(spec)
+        except RateLimited as exc:
+            tries = self._requeues.get(job.id, 0) + 1
+            if tries > RATE_LIMITED_REQUEUES:
+                raise
+            self._requeues[job.id] = tries
+            # A 429 means no task was created, so the submit may safely be sent again.
+            await self.store.update(job.id, expect=(JobState.QUEUED,), submit_started_at=None)
+            low, high = self.requeue_delay
+            raise Requeue(min(high, max(low, exc.retry_after or low * tries))) from exc
+        self._requeues.pop(job.id, None)
         submitted = await self.store.update(
             job.id, expect=(JobState.QUEUED,), state=JobState.SUBMITTED, task_id=task_id
         )
         if submitted is None:
             raise asyncio.CancelledError
         return submitted
+
+    async def _queue_again(self, job: Job, delay: float) -> None:
+        """Wait out a rate limit, then put the job back in the queue (its place is told)."""
+        await self._notify(job, Progress(state=JobState.QUEUED))
+        await asyncio.sleep(delay)
+        current = await self.store.get(job.id)
+        if current is None or current.state is not JobState.QUEUED:
+            return
+        self._tasks.pop(job.id, None)
+        self._queued[job.id] = current
+        self.scheduler.enqueue(job.id, job.origin.user_key)
+        self._wakeup.set()
 
     async def _heartbeat(self, current: Callable[[], Job], started: float) -> None:
         while True:

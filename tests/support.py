@@ -54,6 +54,8 @@ class Remote:
     released: asyncio.Event = field(default_factory=asyncio.Event)
     failures: dict[str, BackendError] = field(default_factory=dict)
     submit_error: BackendError | None = None
+    submit_errors: list[BackendError] = field(default_factory=list)
+    """Raised by the next submits, one each, before `submit_error` applies."""
 
 
 class ScriptedBackend:
@@ -76,6 +78,8 @@ class ScriptedBackend:
 
     async def submit(self, spec: GenerationSpec) -> str:
         self.remote.submits.append(spec)
+        if self.remote.submit_errors:
+            raise self.remote.submit_errors.pop(0)
         if self.remote.submit_error is not None:
             raise self.remote.submit_error
         if self.remote.hold_submit:

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from bot.backends.base import UpstreamError
+from bot.backends.base import RateLimited, UpstreamError
 from bot.models import JobState, Origin, SongRequest
 from tests.support import (
     RecordingNotifier,
@@ -229,3 +229,49 @@ async def test_restart_during_submit_resends_when_the_backend_is_free_to(tmp_pat
     finished, _ = await restart_and_finish(settings, remote, job.id, idempotent=True)
     assert finished.state is JobState.DELIVERED
     assert len(remote.submits) == 2
+
+
+async def test_rate_limited_submit_waits_in_the_queue_and_is_sent_again(tmp_path):
+    remote = Remote(submit_errors=[RateLimited(retry_after=0.01), RateLimited()])
+    core, notifier = await started(settings_for(tmp_path), remote)
+    core.runner.requeue_delay = (0.01, 0.05)
+    try:
+        job = (await core.request_song(ALICE, request())).job
+        done = await wait_for_state(core, job.id, JobState.DELIVERED, JobState.FAILED)
+    finally:
+        await core.stop()
+    assert done.state is JobState.DELIVERED
+    assert len(remote.submits) == 3  # two refusals created nothing; the third made the song
+    assert len(notifier.delivered(job.id)) == 1
+
+
+async def test_rate_limited_too_often_fails_with_the_services_message(tmp_path):
+    remote = Remote(submit_error=RateLimited("The music service is busy; try later."))
+    core, notifier = await started(settings_for(tmp_path), remote)
+    core.runner.requeue_delay = (0.01, 0.01)
+    try:
+        job = (await core.request_song(ALICE, request())).job
+        failed = await wait_for_state(core, job.id, JobState.FAILED)
+    finally:
+        await core.stop()
+    assert failed.error == "The music service is busy; try later."
+    assert len(remote.submits) == 6  # the first try and five requeues
+    assert notifier.kinds(job.id)[-1] == "failed"
+
+
+async def test_cancel_while_waiting_out_a_rate_limit(tmp_path):
+    remote = Remote(submit_error=RateLimited())
+    core, notifier = await started(settings_for(tmp_path), remote)
+    core.runner.requeue_delay = (30.0, 30.0)
+    try:
+        job = (await core.request_song(ALICE, request())).job
+        while not remote.submits:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
+        assert (await core.cancel(ALICE, job.id)).ok
+        await asyncio.wait_for(core.wait_idle(), 5)
+        assert (await core.get_job(job.id)).state is JobState.CANCELLED
+    finally:
+        await core.stop()
+    assert notifier.kinds(job.id)[-1] == "cancelled"
+    assert len(remote.submits) == 1
