@@ -7,6 +7,7 @@ the rest answer ephemerally with the core's reply text.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
 import discord
@@ -17,6 +18,7 @@ from adapters.discord.client import SongbotClient
 from adapters.discord.flow import LyricsMode, SongFlow
 from adapters.discord.target import origin_from_interaction
 from adapters.discord.views import send_ephemeral
+from adapters.discord.window import in_window, or_default
 from bot.core import SongBot
 from bot.models import DEFAULT_DURATION, MAX_DURATION, MAX_SEED, MAX_TAGS_CHARS, MIN_DURATION, Reply
 
@@ -67,14 +69,20 @@ def lyrics_mode(value: str) -> LyricsMode:
     return "write" if value == "write" else "instrumental" if value == "instrumental" else "auto"
 
 
-async def answer(interaction: discord.Interaction[Any], reply: Reply) -> None:
-    text = reply.text if reply.ok else render.warning(reply.text)
+async def answer(
+    interaction: discord.Interaction[Any], reply: Awaitable[Reply], *, budget: float
+) -> None:
+    """The core's reply, privately; deferred first if the core is slow to give it."""
+    got, _ = await in_window(interaction, reply, budget=budget, ephemeral=True)
+    text = got.text if got.ok else render.warning(got.text)
     await send_ephemeral(interaction, render.clip(text))
 
 
 def register_user_commands(
     tree: app_commands.CommandTree[SongbotClient], core: SongBot, flow: SongFlow
 ) -> None:
+    budget = flow.ack_budget_seconds
+
     @tree.command(name="song", description="Make a song from style tags (and lyrics if you like)")
     @app_commands.describe(
         tags="Style tags, comma-separated: lofi, chill, piano",
@@ -105,28 +113,32 @@ def register_user_commands(
     async def song_tags(
         interaction: discord.Interaction[SongbotClient], current: str
     ) -> list[app_commands.Choice[str]]:
-        jobs = await core.recent_jobs(origin_from_interaction(interaction), limit=10)
+        origin = origin_from_interaction(interaction)
+        jobs = await or_default(core.recent_jobs(origin, limit=10), [], budget=budget)
         recent = list(dict.fromkeys(job.request.tags_text for job in jobs))
         return [app_commands.Choice(name=s, value=s) for s in tag_suggestions(current, recent)]
 
     @tree.command(name="quota", description="How much of your song budget is left")
     async def quota(interaction: discord.Interaction[SongbotClient]) -> None:
-        await answer(interaction, await core.quota(origin_from_interaction(interaction)))
+        await answer(interaction, core.quota(origin_from_interaction(interaction)), budget=budget)
 
     @tree.command(name="history", description="Your recent songs, with their ids and seeds")
     async def history(interaction: discord.Interaction[SongbotClient]) -> None:
-        await answer(interaction, await core.history(origin_from_interaction(interaction)))
+        reply = core.history(origin_from_interaction(interaction))
+        await answer(interaction, reply, budget=budget)
 
     @tree.command(name="cancel", description="Stop one of your songs before it is finished")
     @app_commands.describe(job="The song's id (shown when you asked for it, and in /history)")
     async def cancel(interaction: discord.Interaction[SongbotClient], job: str) -> None:
-        await answer(interaction, await core.cancel(origin_from_interaction(interaction), job))
+        reply = core.cancel(origin_from_interaction(interaction), job)
+        await answer(interaction, reply, budget=budget)
 
     @cancel.autocomplete("job")
     async def cancel_job(
         interaction: discord.Interaction[SongbotClient], current: str
     ) -> list[app_commands.Choice[str]]:
-        jobs = await core.recent_jobs(origin_from_interaction(interaction), limit=MAX_CHOICES)
+        origin = origin_from_interaction(interaction)
+        jobs = await or_default(core.recent_jobs(origin, limit=MAX_CHOICES), [], budget=budget)
         return [
             app_commands.Choice(
                 name=render.clip(f"{job.id} · {job.state.value} · {job.request.tags_text}", 100),

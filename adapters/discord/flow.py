@@ -8,7 +8,6 @@ unexpectedly slow the interaction is deferred first and the acknowledgement edit
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import logging
@@ -24,9 +23,10 @@ from adapters.discord.target import (
     target_from_interaction,
 )
 from adapters.discord.views import LyricsModal, send_ephemeral
+from adapters.discord.window import in_window
 from bot import grammar
 from bot.core import SongBot
-from bot.models import Job, JobState, Origin, Reply, SongRequest
+from bot.models import Job, JobState, SongRequest
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +166,12 @@ class SongFlow:
         origin = origin_from_interaction(interaction, target)
         self.book.expect(target.interaction_id)
         try:
-            reply, deferred = await self._request_in_window(interaction, origin, request)
+            reply, deferred = await in_window(
+                interaction,
+                self.core.request_song(origin, request),
+                budget=self.ack_budget_seconds,
+                ephemeral=request.private,
+            )
             if not reply.ok or reply.job is None:
                 await self._answer(
                     interaction, render.warning(reply.text), deferred=deferred, ephemeral=True
@@ -185,21 +190,6 @@ class SongFlow:
             await self.core.set_reply_state(job.id, target.to_state())
         finally:
             self.book.acknowledged(target.interaction_id)
-
-    async def _request_in_window(
-        self,
-        interaction: discord.Interaction[Any],
-        origin: Origin,
-        request: SongRequest,
-    ) -> tuple[Reply, bool]:
-        """The core's reply, deferring the interaction first if it is slow to come."""
-        pending = asyncio.ensure_future(self.core.request_song(origin, request))
-        done, _ = await asyncio.wait({pending}, timeout=self.ack_budget_seconds)
-        if done:
-            return pending.result(), False
-        log.warning("core slow to accept a song: deferring the interaction")
-        await interaction.response.defer(ephemeral=request.private, thinking=True)
-        return await pending, True
 
     async def _answer(
         self, interaction: discord.Interaction[Any], text: str, *, deferred: bool, ephemeral: bool
