@@ -45,10 +45,23 @@ ID_HINTS = {
     "slack": "a Slack user id like `U0123ABCD` or a mention",
 }
 MENTION = re.compile(r"<@!?([A-Za-z0-9]+)(\|[^>]*)?>")
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(9998, 12, 31)
+"""Days an admin may ask about (later ones overflow `datetime` at the period's end)."""
+SHOWN_CHARS = 40
+"""How much of a bad input an error message repeats (chat messages have length limits)."""
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A CSV cell starting with one of these is a formula to a spreadsheet."""
 
 
 class AdminError(ValueError):
     """Bad admin input. The message says what is wrong; nothing was changed."""
+
+
+def _shown(text: object) -> str:
+    """Bad input as quoted back to the admin: cut short, and without backticks."""
+    raw = str(text).replace("`", "'")
+    return raw if len(raw) <= SHOWN_CHARS else raw[:SHOWN_CHARS] + "…"
 
 
 # -- validation ----------------------------------------------------------------------------
@@ -60,9 +73,9 @@ def parse_amount(text: str | Decimal | int) -> int:
     try:
         amount = Decimal(raw)
     except InvalidOperation:
-        raise AdminError(f"`{text}` is not an amount in dollars (try `1.50`).") from None
+        raise AdminError(f"`{_shown(text)}` is not an amount in dollars (try `1.50`).") from None
     if not amount.is_finite():
-        raise AdminError(f"`{text}` is not an amount in dollars (try `1.50`).")
+        raise AdminError(f"`{_shown(text)}` is not an amount in dollars (try `1.50`).")
     if amount < 0:
         raise AdminError("An amount cannot be negative.")
     if amount > MAX_BUDGET_USD:
@@ -81,13 +94,13 @@ def _split_key(text: str, platform: str | None) -> tuple[str, str]:
     if sep and prefix in USER_ID_PATTERNS:
         if platform is not None and prefix != platform:
             raise AdminError(
-                f"`{text}` is a {prefix} id; from {platform} you manage {platform} users only "
-                "(the `songbot admin` command line manages all)."
+                f"`{_shown(text)}` is a {prefix} id; from {platform} you manage {platform} "
+                "users only (the `songbot admin` command line manages all)."
             )
         return prefix, rest
     if platform is None:
         raise AdminError(
-            f"`{text}` needs a platform: write `discord:ID`, `slack:ID` or `console:NAME`."
+            f"`{_shown(text)}` needs a platform: write `discord:ID`, `slack:ID` or `console:NAME`."
         )
     return platform, text
 
@@ -97,9 +110,11 @@ def parse_user_key(text: str, platform: str | None = None) -> str:
     platform, user_id = _split_key(text, platform)
     pattern = USER_ID_PATTERNS.get(platform)
     if pattern is None:
-        raise AdminError(f"Unknown platform `{platform}`.")
+        raise AdminError(f"Unknown platform `{_shown(platform)}`.")
     if not pattern.fullmatch(user_id):
-        raise AdminError(f"`{user_id}` is not a {platform} user: expected {ID_HINTS[platform]}.")
+        raise AdminError(
+            f"`{_shown(user_id)}` is not a {platform} user: expected {ID_HINTS[platform]}."
+        )
     return f"{platform}:{user_id}"
 
 
@@ -108,17 +123,25 @@ def parse_server_key(text: str, platform: str | None = None) -> str:
     platform, server_id = _split_key(text, platform)
     pattern = SERVER_ID_PATTERNS.get(platform)
     if pattern is None:
-        raise AdminError(f"{platform} has no servers: server caps are for Discord and Slack.")
+        raise AdminError(
+            f"{_shown(platform)} has no servers: server caps are for Discord and Slack."
+        )
     if not pattern.fullmatch(server_id):
-        raise AdminError(f"`{server_id}` is not a {platform} server id.")
+        raise AdminError(f"`{_shown(server_id)}` is not a {platform} server id.")
     return f"{platform}:{server_id}"
 
 
 def parse_day(text: str) -> date:
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
-        raise AdminError(f"`{text}` is not a date like `2026-03-01`.") from None
+        raise AdminError(f"`{_shown(text)}` is not a date like `2026-03-01`.") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise AdminError(
+            f"`{_shown(text)}` is outside the dates budgets are kept for "
+            f"({FIRST_DAY} to {LAST_DAY})."
+        )
+    return day
 
 
 # -- reports -------------------------------------------------------------------------------
@@ -328,7 +351,7 @@ class AdminService:
     ) -> str:
         report = await self.usage_report(on, platform=platform, server_key=server_key)
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        writer = _SafeWriter(out)
         writer.writerow(
             [
                 "period",
@@ -360,7 +383,7 @@ class AdminService:
         """The raw ledger entries of one period (or of all time) as CSV."""
         period = None if everything else self._period_on(on).key
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        writer = _SafeWriter(out)
         writer.writerow(
             [
                 "id",
@@ -409,7 +432,7 @@ class AdminService:
         by = origin.user_key
         platform = origin.platform
         match command, rest:
-            case "budget", [user, "default"]:
+            case "budget", [user, keyword] if keyword.lower() == "default":
                 return await self.clear_user_budget(parse_user_key(user, platform), by=by)
             case "budget", [user, amount]:
                 return await self.set_user_budget(parse_user_key(user, platform), amount, by=by)
@@ -431,7 +454,7 @@ class AdminService:
                 return await self._export(origin, options)
         usage = USAGE.get(command)
         if usage is None:
-            raise AdminError(f"Unknown admin command `{command}`. Try `/admin help`.")
+            raise AdminError(f"Unknown admin command `{_shown(command)}`. Try `/admin help`.")
         raise AdminError(f"Usage: `/admin {usage}`")
 
     async def _server_cap_here(self, origin: Origin, amount: str) -> str:
@@ -464,6 +487,22 @@ def _chat_scope(origin: Origin) -> dict[str, str | None]:
     if origin.server_key:
         return {"server_key": origin.server_key}
     return {"platform": origin.platform}
+
+
+class _SafeWriter:
+    """A CSV writer whose text cells cannot start a spreadsheet formula (`'` is put first)."""
+
+    def __init__(self, out: io.StringIO) -> None:
+        self._writer = csv.writer(out, lineterminator="\n")
+
+    def writerow(self, row: list[str | int]) -> None:
+        self._writer.writerow([_cell(value) for value in row])
+
+
+def _cell(value: str | int) -> str | int:
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _standing(override: Override | None) -> Standing | None:

@@ -1,7 +1,8 @@
 """`songbot admin …`: the admin operations from the command line, on the configured database.
 
 Users and servers are full keys (`discord:1234`, `slack:U0ABC`, `console:alice`) or bare ids
-with `--platform`. Exit status: 0 done, 2 bad input (nothing changed).
+with `--platform`. Exit status: 0 done, 1 the database (or output file) could not be used,
+2 bad input (nothing changed).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import argparse
 import asyncio
 import getpass
 import re
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -72,6 +74,10 @@ def run(args: argparse.Namespace) -> int:
     except AdminError as exc:
         print(f"songbot admin: {plain(str(exc))}", file=sys.stderr)
         return 2
+    except (sqlite3.Error, OSError, RuntimeError) as exc:
+        # e.g. a database that is a directory, locked too long, or of a newer songbot.
+        print(f"songbot admin: {settings.songbot_db}: {exc}", file=sys.stderr)
+        return 1
     if output:
         print(output)
     return 0
@@ -80,6 +86,9 @@ def run(args: argparse.Namespace) -> int:
 async def execute(settings: Settings, args: argparse.Namespace) -> str:
     """Run one parsed `songbot admin` action; returns what to print."""
     validate(args)  # before the database is even opened
+    if settings.songbot_db.is_dir():
+        # Checked here: aiosqlite's failed connect leaves a thread that prints a traceback.
+        raise sqlite3.OperationalError("is a directory, not a database file")
     async with Database(settings.songbot_db) as db:
         admin = AdminService(Budgets(db, settings), db)
         return await _dispatch(admin, args)
@@ -134,8 +143,12 @@ def validate(args: argparse.Namespace) -> None:
     if getattr(args, "date", None):
         parse_day(args.date)
     amount = getattr(args, "amount", None)
-    if amount is not None and amount.lower() not in ("default", "off", "none"):
+    keywords = ("default", "off", "none") if args.admin_command == "servercap" else ("default",)
+    if amount is not None and amount.lower() not in keywords:
         parse_amount(amount)
+    out = getattr(args, "out", None)
+    if out is not None and not out.parent.is_dir():
+        raise AdminError(f"cannot write {out}: {out.parent} is not a directory.")
 
 
 def plain(text: str) -> str:

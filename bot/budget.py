@@ -250,6 +250,10 @@ class Budgets:
         per, _ = PERIOD_WORDS[quota.period.kind]
         resets = quota.period.resets_text(now)
         user_left = quota.user.left_micros
+        server = quota.server
+        server_left = server.left_micros if server else None
+        # What really fits is the smaller of what the user and the server have left.
+        fits = min(left for left in (user_left, server_left, cost) if left is not None)
         if user_left is not None and cost > user_left:
             held = quota.user.balance.held_micros
             in_flight = f" ({format_usd(held)} is held for songs in progress)" if held else ""
@@ -257,16 +261,14 @@ class Budgets:
                 f"Not enough budget for this song: it would cost **{format_usd(cost)}** and "
                 f"you have **{format_usd(user_left)}** left of your "
                 f"{format_usd(quota.user.limit_micros or 0)} {per}{in_flight}. "
-                f"Your budget resets {resets}.{self._fits_hint(user_left)}"
+                f"Your budget resets {resets}.{self._fits_hint(fits)}"
             )
-        server = quota.server
-        server_left = server.left_micros if server else None
         limit = server.limit_micros if server else None
         return (
             f"Not enough left in this server's song budget: this song would cost "
             f"**{format_usd(cost)}** and the server has **{format_usd(server_left or 0)}** left "
             f"of its {format_usd(limit or 0)} {per}. It resets {resets}."
-            f"{self._fits_hint(server_left or 0)}"
+            f"{self._fits_hint(fits)}"
         )
 
     def _fits_hint(self, left_micros: int) -> str:

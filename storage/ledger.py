@@ -336,8 +336,18 @@ class Ledger:
     ) -> list[Usage]:
         """Per user (or server) songs, spent and held in `period`, biggest spender first;
         with `server_key`, only what was spent in that server. Reads the balances."""
+        if by == "server" and server_key:
+            # One server: its own row, by exact scope (a prefix would name it `` and also
+            # match servers whose ids merely start with the same digits).
+            rows = await self.db.fetchall(
+                "SELECT ? AS key, songs, spent_micros, held_micros FROM ledger_balances"
+                " WHERE period = ? AND scope = ?"
+                " AND (songs != 0 OR spent_micros != 0 OR held_micros != 0)",
+                (server_key, period, server_scope(server_key)),
+            )
+            return [Usage(row[0], row[1], row[2], row[3]) for row in rows]
         if by == "server":
-            prefix = server_scope(server_key) if server_key else "server:"
+            prefix = "server:"
         else:
             prefix = member_scope(server_key, "") if server_key else "user:"
         rows = await self.db.fetchall(

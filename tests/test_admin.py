@@ -44,6 +44,11 @@ class Env:
         entries = await self.db.fetchall("SELECT * FROM ledger ORDER BY id")
         return [tuple(row) for row in overrides], [tuple(row) for row in entries]
 
+    async def ledger_credit(self, conn: Any, user_key: str, note: str) -> None:
+        await self.budgets.ledger.credit(
+            conn, user_key=user_key, amount_micros=1, period="day:2026-03-04", at=NOW, note=note
+        )
+
     async def say(self, origin: Origin, args: str) -> str:
         reply = await self.admin.handle_text(origin, args)
         assert reply.ok, reply.text
@@ -327,3 +332,74 @@ async def test_ledger_csv(env: Env) -> None:
     assert (await env.say(CONSOLE_ADMIN, "export ledger")).count("\n") == 9
     reply = await env.admin.handle_text(DISCORD_ADMIN, "export ledger")
     assert not reply.ok and "songbot admin export" in reply.text
+
+
+# -- found in review -----------------------------------------------------------------------
+
+OTHER_GUILD = GUILD + "1"  # a longer id that starts with GUILD's digits
+
+
+async def test_usage_in_a_server_names_that_server_and_only_it(env: Env) -> None:
+    await env.admin.set_server_cap(f"discord:{GUILD}", "0.10", by="test")
+    assert await env.hold(BOB, "b1", 12_000)
+    elsewhere = Origin(platform="discord", user_id=BOB_ID, server_id=OTHER_GUILD)
+    assert await env.hold(elsewhere, "b2", 2_000)
+    report = await env.admin.usage_report(server_key=f"discord:{GUILD}")
+    assert [(s.key, s.held_micros, s.limit_micros) for s in report.servers] == [
+        (f"discord:{GUILD}", 12_000, 100_000)
+    ]
+    text = await env.say(DISCORD_ADMIN, "usage")
+    assert f"Server `discord:{GUILD}`: $0.00 spent of $0.10, $0.012 held" in text
+    assert "Server ``" not in text
+
+
+@pytest.mark.parametrize(
+    "args", ["usage 9999-12-31", "export usage 9999-12-31", "usage 0001-01-01"]
+)
+async def test_dates_outside_any_sensible_period_are_refused(env: Env, args: str) -> None:
+    reply = await env.admin.handle_text(CONSOLE_ADMIN, args)
+    assert not reply.ok and "date" in reply.text
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        "budget " + "x" * 5000 + " 1",
+        "budget alice " + "9" * 5000 + "x",
+        "show <@" + "1" * 5000 + ">",
+    ],
+)
+async def test_replies_to_very_long_input_stay_short(env: Env, args: str) -> None:
+    reply = await env.admin.handle_text(CONSOLE_ADMIN, args)
+    assert not reply.ok and len(reply.text) < 300
+
+
+async def test_default_keyword_is_case_insensitive_in_chat(env: Env) -> None:
+    await env.say(CONSOLE_ADMIN, "budget alice 2")
+    assert "back on the default" in await env.say(CONSOLE_ADMIN, "budget alice Default")
+    assert (await env.state())[0] == []
+
+
+async def test_csv_exports_neutralise_spreadsheet_formulas(env: Env) -> None:
+    async with env.db.transaction() as conn:
+        await env.ledger_credit(conn, '=HYPERLINK("http://x")', "+cmd|' /C calc'!A0")
+        await env.ledger_credit(conn, "@SUM(1)", "-2+3")
+    ledger = await env.admin.ledger_csv()
+    cells = [cell for row in csv.reader(io.StringIO(ledger)) for cell in row]
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert '\'=HYPERLINK("http://x")' in cells and "'-2+3" in cells
+    async with env.db.transaction() as conn:
+        await env.budgets.ledger.hold(
+            conn,
+            job_id="j",
+            user_key="=1+1",
+            server_key=None,
+            amount_micros=1,
+            period="day:2026-03-04",
+            at=NOW,
+            user_default_micros=1,
+            server_default_micros=None,
+        )
+    usage = await env.admin.usage_csv()
+    cells = [cell for row in csv.reader(io.StringIO(usage)) for cell in row]
+    assert "'=1+1" in cells and "=1+1" not in cells

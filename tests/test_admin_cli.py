@@ -121,3 +121,44 @@ def test_bad_input_does_not_even_create_the_database(db_path: Path) -> None:
     assert songbot_admin(db_path, "budget", "alice", "1") == 2
     assert songbot_admin(db_path, "budget", "console:alice", "1e99") == 2
     assert not db_path.exists()
+
+
+# -- found in review -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["budget", "console:alice", "off"],  # off/none are for servercap only
+        ["budget", "console:alice", "none"],
+        ["export", "--out", "no/such/dir/ledger.csv"],
+        ["usage", "--date", "9999-12-31"],
+        ["budget", "console:" + "a" * 10_000, "1"],
+    ],
+)
+def test_more_bad_input_exits_2_before_the_database_is_created(
+    db_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    assert songbot_admin(db_path, *argv) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("songbot admin: ") and len(error) < 300
+    assert not db_path.exists()
+
+
+def test_an_unusable_database_is_reported_without_a_traceback(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db_path.mkdir()  # a directory where the database file should be
+    assert songbot_admin(db_path, "show", "console:alice") == 1
+    error = capsys.readouterr().err
+    assert error.startswith("songbot admin: ") and "Traceback" not in error
+    assert str(db_path) in error
+
+
+def test_a_newer_database_is_reported_without_a_traceback(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("PRAGMA user_version = 999")
+    assert songbot_admin(db_path, "show", "console:alice") == 1
+    assert "upgrade songbot" in capsys.readouterr().err

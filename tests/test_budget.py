@@ -355,3 +355,16 @@ async def test_quota_text_shows_spent_held_left_and_reset(make_budgets: BudgetsF
 async def test_quota_text_when_songs_are_free(make_budgets: BudgetsFactory) -> None:
     budgets = make_budgets(songbot_budget_local=False)
     assert "free" in await budgets.quota_text(ALICE)
+
+
+# -- found in review -----------------------------------------------------------------------
+
+
+async def test_the_duration_hint_fits_the_server_cap_too(make_budgets: BudgetsFactory) -> None:
+    """Refused by their own budget, a user must not be told a duration the server refuses."""
+    budgets = make_budgets(songbot_user_budget_usd="0.03", songbot_server_budget_usd="0.02")
+    assert (await hold(budgets, CAROL_IN_GUILD, "c1", 12_000)).ok  # server: $0.008 left
+    decision = await hold(budgets, BOB_IN_GUILD, "b1", 48_000)  # Bob: $0.03 left
+    assert not decision.ok
+    assert "up to 40 s" in decision.message and "up to 150 s" not in decision.message
+    assert (await hold(budgets, BOB_IN_GUILD, "b2", 40 * 200)).ok
