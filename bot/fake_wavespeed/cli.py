@@ -45,6 +45,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     add("--retry-after", type=float, default=1.0, help="Retry-After seconds sent with 429/503")
     add(
+        "--error-body",
+        choices=("json", "html"),
+        default="json",
+        help="body of injected status faults: WaveSpeed's JSON or a proxy's HTML page",
+    )
+    add(
         "--balance",
         type=float,
         default=100.0,
@@ -90,6 +96,7 @@ def config_from_args(args: argparse.Namespace) -> FakeConfig:
         nsfw_rate=args.nsfw_rate,
         max_concurrency=args.concurrency,
         retry_after=args.retry_after,
+        error_body=args.error_body,
         balance=args.balance,
         output_format=args.output_format,
         output_seconds=args.output_seconds,

@@ -81,7 +81,11 @@ class FakeConfig:
     nsfw_rate: float = 0.0
     max_concurrency: int = 0
     """Unfinished tasks allowed at once (over it: 429); 0 = unlimited."""
-    retry_after: float = 1.0
+    retry_after: float | str = 1.0
+    """Retry-After sent with 429/503: seconds, or a header value sent as is (an HTTP date)."""
+    error_body: Literal["json", "html"] = "json"
+    """Body of injected status faults: WaveSpeed's JSON, or the HTML page a proxy or CDN in
+    front of the API answers with."""
     balance: float = 100.0
     """USD; each task costs duration × price; below the cost a submit is refused."""
     price_per_second: float = 0.0002

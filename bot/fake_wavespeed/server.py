@@ -190,11 +190,10 @@ class FakeWaveSpeed:
             await asyncio.sleep(self.config.slow_seconds)
             return None, None
         if rule.status is not None:
-            return rule, _error(
-                rule.status,
-                _STATUS_MESSAGES.get(rule.status, "fault injected"),
-                self.config.retry_after,
-            )
+            message = _STATUS_MESSAGES.get(rule.status, "fault injected")
+            if self.config.error_body == "html":
+                return rule, _html_error(rule.status, message, self.config.retry_after)
+            return rule, _error(rule.status, message, self.config.retry_after)
         if rule.kind == "drop" and endpoint != "submit":
             return rule, _drop(request)
         return rule, None
@@ -248,6 +247,9 @@ class FakeWaveSpeed:
         model = request.match_info["model"]
         if not str(body.get("tags") or body.get("prompt") or "").strip():
             return _error(400, "tags is required")
+        invalid = _invalid_parameter(body)
+        if invalid:
+            return _error(400, invalid)
         cfg = self.config
         if cfg.max_concurrency and self._unfinished() >= cfg.max_concurrency:
             return _error(429, "Too many requests: concurrency limit reached", cfg.retry_after)
@@ -447,14 +449,44 @@ _STATUS_MESSAGES = {
 }
 
 
-def _error(status: int, message: str, retry_after: float | None = None) -> web.Response:
-    headers = (
-        {"Retry-After": f"{retry_after:g}"}
-        if status in (429, 503) and retry_after is not None
-        else None
-    )
+def _retry_after_headers(status: int, retry_after: float | str | None) -> dict[str, str] | None:
+    if status not in (429, 503) or retry_after is None:
+        return None
+    value = retry_after if isinstance(retry_after, str) else f"{retry_after:g}"
+    return {"Retry-After": value}
+
+
+def _error(status: int, message: str, retry_after: float | str | None = None) -> web.Response:
     body = {"code": status, "message": message, "error_code": status, "data": None}
-    return web.json_response(body, status=status, headers=headers)
+    return web.json_response(body, status=status, headers=_retry_after_headers(status, retry_after))
+
+
+def _html_error(status: int, message: str, retry_after: float | str | None) -> web.Response:
+    """What a proxy or CDN in front of the API answers: an HTML page, not the JSON envelope."""
+    page = (
+        f"<html><head><title>{status} {message}</title></head><body><center><h1>{status} "
+        f"{message}</h1></center><hr><center>cloudflare · image credit: us</center></body></html>"
+    )
+    return web.Response(
+        text=page,
+        status=status,
+        content_type="text/html",
+        headers=_retry_after_headers(status, retry_after),
+    )
+
+
+def _invalid_parameter(body: dict[str, Any]) -> str:
+    """The documented ranges of ACE-Step's parameters (duration 5–240, seed −1…2147483647);
+    the real API refuses values outside them rather than clamping (and billing) them."""
+    for name, low, high in (("duration", 5, 240), ("seed", -1, 2147483647)):
+        if name not in body:
+            continue
+        value = body[name]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"{name} must be a number"
+        if not low <= value <= high:
+            return f"{name} must be between {low} and {high}"
+    return ""
 
 
 def _drop(request: web.Request) -> web.Response:

@@ -250,11 +250,12 @@ class WaveSpeedClient:
             code = body.get("code")
             if status == 200 and isinstance(code, int) and code not in (0, 200):
                 status = code
-        elif status != 200:
-            message = response.text[:200]
         if status != 200:
+            # A body that is not WaveSpeed's JSON (a proxy's or CDN's HTML page) is kept for
+            # the logs only: never shown to users, nor used to pick the kind of error.
+            note = "" if isinstance(body, dict) else _body_note(response)
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            raise error_for_status(status, message, step=step, retry_after=retry_after)
+            raise error_for_status(status, message, step=step, retry_after=retry_after, note=note)
         if not isinstance(body, dict) or "data" not in body:
             raise UnreadableAnswer(detail=f"HTTP 200 body {response.text[:80]!r}")
         return body["data"]
@@ -326,6 +327,11 @@ def _unknown_after_answer(response: httpx.Response, cause: Exception) -> SubmitO
         "Please try again.",
         detail=f"HTTP {response.status_code}: {quote(str(cause))}",
     )
+
+
+def _body_note(response: httpx.Response) -> str:
+    content_type = response.headers.get("Content-Type", "no content-type")
+    return f"{content_type} body: {response.text[:200]}"
 
 
 def _describe(exc: Exception) -> str:

@@ -8,6 +8,7 @@ own words are shown to the user.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Literal
 
@@ -41,10 +42,15 @@ def quote(message: str) -> str:
 
 
 def error_for_status(
-    status: int, message: str, *, step: Step, retry_after: float | None = None
+    status: int, message: str, *, step: Step, retry_after: float | None = None, note: str = ""
 ) -> BackendError:
-    """Map a non-success answer (HTTP status or envelope code) to a user-facing error."""
+    """Map a non-success answer (HTTP status or envelope code) to a user-facing error.
+
+    `message` is WaveSpeed's own (it may be shown to users); `note` goes to the logs only.
+    """
     detail = f"HTTP {status}: {quote(message)}" if message else f"HTTP {status}"
+    if note:
+        detail += f"; {quote(note)}"
     if status == 402 or (400 <= status < 500 and status != 429 and _BALANCE.search(message)):
         return OutOfBalance(
             f"The bot's music-service account is out of credit. WaveSpeed says: “{quote(message)}”"
@@ -55,7 +61,7 @@ def error_for_status(
     if status in (401, 403):
         return AuthError(detail=detail)
     if status == 429:
-        return RateLimited(detail=detail, retry_after=retry_after)
+        return RateLimited(_busy_message(retry_after), detail=detail, retry_after=retry_after)
     if status == 404:
         if step == "result":
             return BackendError(
@@ -77,6 +83,17 @@ def error_for_status(
     if status >= 500:
         return UpstreamError(detail=detail)
     return BackendError(detail=detail)
+
+
+def _busy_message(retry_after: float | None) -> str | None:
+    """The default ("try again in a minute") unless WaveSpeed asked for a longer wait."""
+    if retry_after is None or retry_after <= 90:
+        return None
+    minutes = math.ceil(retry_after / 60)
+    wait = "1 hour" if minutes >= 60 else f"{minutes} minutes"
+    return (
+        f"The music service is busy right now and asks to wait about {wait}. Please try again then."
+    )
 
 
 def error_for_task(status: str, message: str) -> BackendError:

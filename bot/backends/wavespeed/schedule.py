@@ -6,9 +6,11 @@ Both are small frozen values so tests can run the real code on a compressed cloc
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 from time import time
 
@@ -67,8 +69,13 @@ class SubmitRetry:
         return replace(self, backoff=self.backoff * k, max_retry_after=self.max_retry_after * k)
 
 
+MAX_RETRY_AFTER = 3600.0
+"""WaveSpeed's limits are per minute: a longer `Retry-After` is a broken header, not advice."""
+
+
 def parse_retry_after(value: str | None) -> float | None:
-    """`Retry-After` as seconds: delta-seconds (fractions accepted) or an HTTP date."""
+    """`Retry-After` as seconds, within 0…MAX_RETRY_AFTER: delta-seconds (fractions accepted)
+    or an HTTP date. None when absent or unreadable (`inf`, `nan`, junk)."""
     if not value:
         return None
     value = value.strip()
@@ -76,7 +83,12 @@ def parse_retry_after(value: str | None) -> float | None:
         seconds = float(value)
     except ValueError:
         try:
-            seconds = parsedate_to_datetime(value).timestamp() - time()
+            when = parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError, OverflowError):
             return None
-    return max(0.0, seconds)
+        if when.tzinfo is None:  # "-0000": HTTP dates are always UTC, never local time
+            when = when.replace(tzinfo=UTC)
+        seconds = when.timestamp() - time()
+    if not math.isfinite(seconds):
+        return None
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)
