@@ -28,6 +28,7 @@ from bot.admin import (
 from bot.budget import Budgets
 from bot.settings import Settings, load_settings
 from storage.db import Database
+from storage.errors import StorageError
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -74,8 +75,10 @@ def run(args: argparse.Namespace) -> int:
     except AdminError as exc:
         print(f"songbot admin: {plain(str(exc))}", file=sys.stderr)
         return 2
-    except (sqlite3.Error, OSError, RuntimeError) as exc:
-        # e.g. a database that is a directory, locked too long, or of a newer songbot.
+    except StorageError as exc:  # a directory, no permission, or a newer songbot's database
+        print(f"songbot admin: {exc}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:  # e.g. locked by another writer for too long
         print(f"songbot admin: {settings.songbot_db}: {exc}", file=sys.stderr)
         return 1
     if output:
@@ -86,9 +89,6 @@ def run(args: argparse.Namespace) -> int:
 async def execute(settings: Settings, args: argparse.Namespace) -> str:
     """Run one parsed `songbot admin` action; returns what to print."""
     validate(args)  # before the database is even opened
-    if settings.songbot_db.is_dir():
-        # Checked here: aiosqlite's failed connect leaves a thread that prints a traceback.
-        raise sqlite3.OperationalError("is a directory, not a database file")
     async with Database(settings.songbot_db) as db:
         admin = AdminService(Budgets(db, settings), db)
         return await _dispatch(admin, args)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot.backends.base import BackendError
 from bot.settings import Settings, SettingsError, load_settings
+from storage.errors import StorageError
 
 log = logging.getLogger("songbot")
 
@@ -94,6 +95,9 @@ def _run_async(body: Callable[[asyncio.Event], Awaitable[int]]) -> int:
             return await body(stop)
         except BackendError as exc:
             print(f"songbot: {exc.user_message}", file=sys.stderr)
+            return 1
+        except StorageError as exc:
+            print(f"songbot: {exc} (set SONGBOT_DB or --db)", file=sys.stderr)
             return 1
 
     return asyncio.run(wrapper())

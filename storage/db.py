@@ -16,6 +16,7 @@ each call is one round trip to that thread (~50 µs here), which is what bounds 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,9 +24,20 @@ from typing import Any
 
 import aiosqlite
 
+from storage.errors import StorageError
 from storage.migrations import migrate
 
 Params = Iterable[Any] | dict[str, Any]
+
+
+def _preflight(path: Path) -> None:
+    """Open the file once with plain sqlite3: a bad path fails here with SQLite's reason,
+    before aiosqlite starts a thread that would outlive the error."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA schema_version")
+    finally:
+        conn.close()
 
 
 class Database:
@@ -39,7 +51,11 @@ class Database:
         if self._conn is not None:
             return
         if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                await asyncio.to_thread(_preflight, self.path)
+            except (OSError, sqlite3.Error) as exc:
+                raise StorageError(f"cannot open the database {self.path}: {exc}") from None
         conn = await aiosqlite.connect(self.path, isolation_level=None)
         conn.row_factory = aiosqlite.Row
         await conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
@@ -51,6 +67,7 @@ class Database:
         except BaseException:
             await conn.close()
             raise
+
         self._conn = conn
 
     async def close(self) -> None:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from storage.errors import NewerSchemaError
+
 
 def _add_to_balance(scope: str, condition: str) -> str:
     """Trigger statement: add the ledger entry `NEW` to one balance row (v3)."""
@@ -168,7 +170,7 @@ async def migrate(conn: aiosqlite.Connection, *, target: int | None = None) -> i
     current = await schema_version(conn)
     goal = LATEST_VERSION if target is None else target
     if current > LATEST_VERSION:
-        raise RuntimeError(
+        raise NewerSchemaError(
             f"database schema version {current} is newer than this songbot ({LATEST_VERSION}); "
             "upgrade songbot"
         )

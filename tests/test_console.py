@@ -145,3 +145,20 @@ def test_run_without_credentials_falls_back_to_the_console(tmp_path):
     paths = saved_paths(result.stdout)
     assert len(paths) == 1 and paths[0].parent.name == "out"
     assert "starting the console" in result.stderr
+
+
+def test_unusable_database_path_is_one_line_not_a_traceback(tmp_path):
+    (tmp_path / "dir.sqlite3").mkdir()  # a directory where the database file should be
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SONGBOT_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--db", str(tmp_path / "dir.sqlite3")],
+        input="/help\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot open the database" in lines[0], result.stderr

@@ -7,6 +7,7 @@ import pytest
 
 from bot.models import Job, JobState, Origin, SongRequest
 from storage.db import Database
+from storage.errors import NewerSchemaError, StorageError
 from storage.jobs import JobStore
 from storage.migrations import LATEST_VERSION, MIGRATIONS, migrate, schema_version
 
@@ -80,7 +81,7 @@ async def test_newer_database_is_refused(tmp_path):
     conn = await aiosqlite.connect(path, isolation_level=None)
     await conn.execute(f"PRAGMA user_version = {LATEST_VERSION + 1}")
     await conn.close()
-    with pytest.raises(RuntimeError, match="newer"):
+    with pytest.raises(NewerSchemaError, match="newer"):
         await Database(path).open()
 
 
@@ -110,3 +111,8 @@ async def test_unknown_field_is_rejected(tmp_path):
         await store.insert(make_job())
         with pytest.raises(ValueError):
             await store.update("abc234", origin_json="{}")
+
+
+async def test_unusable_path_is_a_storage_error(tmp_path):
+    with pytest.raises(StorageError, match="cannot open the database"):
+        await Database(tmp_path).open()  # a directory, not a file
