@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Literal
@@ -143,12 +144,13 @@ class SongFlow:
         if job is None:
             return
         command = grammar.format_command(job.request.model_copy(update={"seed": job.seed}))
-        text = (
-            f"Song `{job.id}` used seed `{job.seed}`. The same request and seed make the same "
-            f"song again:\n```\n{command}\n```\nOn Discord: `/song` with these tags, duration "
-            f"and `seed: {job.seed}` (choose *write lyrics* and paste the lyrics if it had any)."
-        )
-        await send_ephemeral(interaction, render.clip(text))
+        text = render.same_seed_text(job.id, job.seed, command)
+        if len(text) <= render.MAX_CONTENT:
+            await send_ephemeral(interaction, text)
+            return
+        # Long lyrics: a clipped command would make another song, so it comes whole as a file.
+        file = discord.File(io.BytesIO(command.encode()), filename=f"songbot-{job.id}.txt")
+        await send_ephemeral(interaction, render.same_seed_text(job.id, job.seed, None), file=file)
 
     async def _job_or_say(self, interaction: discord.Interaction[Any], job_id: str) -> Job | None:
         job = await self.core.get_job(job_id)

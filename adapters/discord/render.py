@@ -73,6 +73,16 @@ def result_embed(job: Job, song: SongResult) -> discord.Embed:
     return embed
 
 
+def same_seed_text(job_id: str, seed: int, command: str | None) -> str:
+    """How to make a song again; `command` None means it is attached as a file."""
+    shown = f"```\n{command}\n```" if command is not None else "(the attached file)"
+    return (
+        f"Song `{job_id}` used seed `{seed}`. The same request and seed make the same song "
+        f"again:\n{shown}\nOn Discord: `/song` with these tags, duration and `seed: {seed}` "
+        "(choose *write lyrics* and paste the lyrics if it had any)."
+    )
+
+
 def channel_note(user_id: str) -> str:
     """Prefix for a result posted with the bot token after the interaction expired."""
     return f"<@{user_id}>, your song is ready (the 15-minute reply window had passed)."

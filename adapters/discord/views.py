@@ -148,9 +148,14 @@ class LyricsModal(ui.Modal):
         await send_ephemeral(interaction, warning(INTERNAL_ERROR))
 
 
-async def send_ephemeral(interaction: discord.Interaction[Any], text: str) -> None:
+async def send_ephemeral(
+    interaction: discord.Interaction[Any], text: str, *, file: discord.File | None = None
+) -> None:
     """Tell the user something privately, whether or not the interaction was answered yet."""
+    extra: dict[str, Any] = {"file": file} if file is not None else {}
     if interaction.response.is_done():
-        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS, **extra)
     else:
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await interaction.response.send_message(
+            text, ephemeral=True, allowed_mentions=NO_MENTIONS, **extra
+        )

@@ -80,3 +80,27 @@ async def test_buttons_work_after_restart(launch: Launch):
     await world.wait_state(edited.id, *DONE)
     history = await world.core.recent_jobs(Origin(platform="discord", user_id=payloads.ALICE_ID))
     assert {job.id for job in history} >= {job_id, edited.id}
+
+
+async def test_same_seed_of_a_song_with_long_lyrics_gives_the_whole_command(
+    world: DiscordWorld,
+):
+    lyrics = "[verse]\n" + "\n".join(f"line {n} of a long song about the sea" for n in range(80))
+    command = payloads.slash("song", {"tags": "sea shanty", "duration": 5, "lyrics": "write"})
+    modal = (await world.interact(command)).body["data"]
+    field = modal["components"][0]["components"][0]["custom_id"]
+    submit = payloads.modal_submit(modal, {field: lyrics})
+    job_id = job_id_in((await world.interact(submit)).content)
+    job = await world.core.get_job(job_id)
+    assert job is not None
+    expected = grammar.format_command(job.request.model_copy(update={"seed": job.seed}))
+    assert len(expected) > 2000, "the test needs a command longer than a message"
+
+    posted = await world.fake.wait_for(lambda c: is_followup(submit["token"])(c) and bool(c.files))
+    message = world.fake.messages[_message_id(world, posted.body)]
+    answer = await world.interact(payloads.button_click(f"songbot:seed:{job_id}", message))
+    assert answer.message["flags"] & 64
+    assert len(answer.content) <= 2000
+    assert f"`{job.seed}`" in answer.content
+    assert answer.files, "the command comes whole, as a file"
+    assert answer.files[0].data.decode() == expected
