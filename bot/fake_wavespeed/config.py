@@ -8,8 +8,8 @@ from typing import Literal
 
 ENDPOINTS = ("submit", "result", "output", "balance", "secret", "upload", "webhook")
 KINDS = {
-    "submit": ("status", "drop", "slow", "malformed"),
-    "result": ("status", "drop", "slow", "malformed"),
+    "submit": ("status", "drop", "slow", "malformed", "trickle"),
+    "result": ("status", "drop", "slow", "malformed", "trickle"),
     "output": ("status", "drop", "slow", "oversized", "garbage"),
     "balance": ("status", "drop", "slow", "malformed"),
     "secret": ("status", "drop", "slow", "malformed"),
@@ -22,7 +22,9 @@ TIMES the most requests it hits (default unlimited). Endpoints and kinds:
   submit, result, balance, secret, upload: an HTTP status (429, 500, 502, 503, 504, 400, …),
       drop (close the connection with no answer; on submit AFTER the task was created),
       slow (answer after --slow-seconds; on submit the task is created first),
-      malformed (HTTP 200 with broken JSON; on submit the task was created)
+      malformed (HTTP 200 with broken JSON; on submit the task was created),
+      trickle (submit, result: the answer one byte per --slow-seconds, so no single read
+      times out; on submit the task is created first)
   output: a status (404, 500, …), drop (close mid-body), slow, oversized (pad the file to
       --oversized-mb), garbage (bytes that are no audio format)
   webhook: drop (never deliver), forge (wrong signature), stale (10-minute-old timestamp),

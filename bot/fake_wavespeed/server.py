@@ -198,11 +198,14 @@ class FakeWaveSpeed:
             return rule, _drop(request)
         return rule, None
 
-    def _envelope(
+    async def _envelope(
         self, data: object, rule: FaultRule | None, request: web.Request
     ) -> web.StreamResponse:
         if rule is not None and rule.kind == "drop":
             return _drop(request)
+        if rule is not None and rule.kind == "trickle":
+            body = json.dumps({"code": 200, "message": "success", "data": data}).encode()
+            return await _trickle(request, body, self.config.slow_seconds)
         if rule is not None and rule.kind == "malformed":
             return web.Response(
                 text='{"code": 200, "message": "success", "data": {"id',
@@ -279,7 +282,7 @@ class FakeWaveSpeed:
             self._spawn(self._deliver_webhook(task))
         if rule is not None and rule.kind == "slow":
             await asyncio.sleep(cfg.slow_seconds)
-        return self._envelope(self._task_data(task), rule, request)
+        return await self._envelope(self._task_data(task), rule, request)
 
     async def _result(self, request: web.Request) -> web.StreamResponse:
         rule, early = await self._before("result", request)
@@ -289,15 +292,15 @@ class FakeWaveSpeed:
         if task is None:
             return _error(404, "Prediction not found")
         task.result_gets += 1
-        return self._envelope(self._task_data(task), rule, request)
+        return await self._envelope(self._task_data(task), rule, request)
 
     async def _balance(self, request: web.Request) -> web.StreamResponse:
         rule, early = await self._before("balance", request)
-        return early or self._envelope({"balance": round(self.balance, 6)}, rule, request)
+        return early or await self._envelope({"balance": round(self.balance, 6)}, rule, request)
 
     async def _secret(self, request: web.Request) -> web.StreamResponse:
         rule, early = await self._before("secret", request)
-        return early or self._envelope({"secret": self.config.webhook_secret}, rule, request)
+        return early or await self._envelope({"secret": self.config.webhook_secret}, rule, request)
 
     async def _upload_ticket(self, request: web.Request) -> web.StreamResponse:
         rule, early = await self._before("upload", request)
@@ -321,7 +324,7 @@ class FakeWaveSpeed:
             },
             "download_url": f"{self.base_url}/media/{token}/{name}",
         }
-        return self._envelope(ticket, rule, request)
+        return await self._envelope(ticket, rule, request)
 
     async def _upload_put(self, request: web.Request) -> web.StreamResponse:
         self.requests["upload_put"] += 1
@@ -501,6 +504,22 @@ def _duration(body: dict[str, Any]) -> float:
         return max(1.0, min(float(body.get("duration", 60)), 240.0))
     except (TypeError, ValueError):
         return 60.0
+
+
+async def _trickle(request: web.Request, body: bytes, interval: float) -> web.StreamResponse:
+    """`body` one byte every `interval` seconds (a stalled proxy that never quite times out)."""
+    response = web.StreamResponse(
+        headers={"Content-Type": "application/json", "Content-Length": str(len(body))}
+    )
+    await response.prepare(request)
+    try:
+        for i in range(len(body)):
+            await response.write(body[i : i + 1])
+            await asyncio.sleep(interval)
+    except (ConnectionError, aiohttp.ClientConnectionResetError):
+        return response
+    await response.write_eof()
+    return response
 
 
 async def _stream(

@@ -3,6 +3,7 @@ never stuck, and a submit is never sent twice unless it certainly created nothin
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -195,3 +196,30 @@ async def test_download_timeout_is_a_clear_timeout(
     backend = await make_backend(fake.base_url, download_timeout=0.05)
     with pytest.raises(BackendTimeout, match="too long to download"):
         await backend.wait(await backend.submit(SPEC), SPEC, progress)
+
+
+async def test_a_trickling_result_answer_cannot_outlast_the_task_timeout(
+    make_fake: FakeFactory, make_backend: BackendFactory, progress: ProgressLog
+) -> None:
+    """A byte every 0.3 s never trips the 2 s read timeout; the task deadline must still hold."""
+    fake = await make_fake(faults=["result:trickle"], slow_seconds=0.3)
+    backend = await make_backend(fake.base_url, backend={"task_timeout": 1.0})
+    task_id = await backend.submit(SPEC)
+
+    started = time.monotonic()
+    with pytest.raises(BackendTimeout):
+        await backend.wait(task_id, SPEC, progress)
+    assert time.monotonic() - started < 5
+
+
+async def test_a_trickling_submit_answer_is_cut_and_not_resent(
+    make_fake: FakeFactory, make_backend: BackendFactory
+) -> None:
+    fake = await make_fake(faults=["submit:trickle"], slow_seconds=0.3)
+    backend = await make_backend(fake.base_url, start=False, request_deadline=1.0)
+
+    started = time.monotonic()
+    with pytest.raises(SubmitOutcomeUnknown):
+        await backend.submit(SPEC)
+    assert time.monotonic() - started < 5
+    assert fake.requests["submit"] == 1 and len(fake.submitted) == 1

@@ -209,7 +209,7 @@ class WaveSpeedBackend:
                 delay = next(delays)
                 if prediction is None:
                     try:
-                        prediction = await self.client.result(task_id)
+                        prediction = await self._check(task_id, deadline)
                         failures = 0
                     except BackendError as exc:
                         failures += 1
@@ -227,6 +227,21 @@ class WaveSpeedBackend:
         finally:
             self._wakeups.pop(task_id, None)
 
+    async def _check(self, task_id: str, deadline: float) -> Prediction:
+        """One result check, cut off at the task's deadline (a stalled answer can't outlast it)."""
+        try:
+            async with asyncio.timeout_at(_loop_time(deadline)):
+                return await self.client.result(task_id)
+        except TimeoutError:
+            raise self._timed_out(task_id) from None
+
+    def _timed_out(self, task_id: str) -> BackendTimeout:
+        return BackendTimeout(
+            f"The music service did not finish this song within "
+            f"{self._task_timeout / 60:g} minutes.",
+            detail=f"task {task_id}",
+        )
+
     async def _next_answer(
         self, task_id: str, wakeup: asyncio.Event, delay: float, deadline: float
     ) -> Prediction | None:
@@ -239,11 +254,7 @@ class WaveSpeedBackend:
             return pushed
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise BackendTimeout(
-                f"The music service did not finish this song within "
-                f"{self._task_timeout / 60:g} minutes.",
-                detail=f"task {task_id}",
-            )
+            raise self._timed_out(task_id)
         try:
             async with asyncio.timeout(min(delay, remaining)):
                 await wakeup.wait()
@@ -261,6 +272,11 @@ class WaveSpeedBackend:
         wakeup = self._wakeups.get(prediction.id)
         if wakeup is not None:
             wakeup.set()
+
+
+def _loop_time(monotonic_deadline: float) -> float:
+    """A `time.monotonic()` deadline on the event loop's clock (for `asyncio.timeout_at`)."""
+    return asyncio.get_running_loop().time() + (monotonic_deadline - time.monotonic())
 
 
 async def _report(on_progress: ProgressCallback, status: str) -> None:

@@ -47,6 +47,9 @@ DEFAULT_BASE_URL = "https://api.wavespeed.ai"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=30.0)
 SUBMIT_READ_TIMEOUT = 60.0
 """A submit timing out is an unknown outcome, so it gets more headroom than a GET."""
+REQUEST_DEADLINE = 120.0
+"""Whole-request bound for API calls: httpx's read timeout restarts at every byte received,
+so an answer trickling in (a stalled proxy) would otherwise never end."""
 DOWNLOAD_TIMEOUT = 180.0
 API_CONCURRENCY = 12
 DOWNLOAD_CONCURRENCY = 4
@@ -91,6 +94,7 @@ class WaveSpeedClient:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         submit_read_timeout: float = SUBMIT_READ_TIMEOUT,
         download_timeout: float = DOWNLOAD_TIMEOUT,
+        request_deadline: float = REQUEST_DEADLINE,
         max_download_bytes: int = 100 * MB,
         download_backoff: float = 0.5,
         submit_retry: SubmitRetry = DEFAULT_SUBMIT_RETRY,
@@ -108,6 +112,7 @@ class WaveSpeedClient:
         self._timeout = timeout
         self._submit_timeout = timeout.as_dict() | {"read": submit_read_timeout}
         self._download_timeout = download_timeout
+        self._deadline = request_deadline
         self._max_download = max_download_bytes
         self._download_backoff = download_backoff
         self._api_slots = asyncio.Semaphore(api_concurrency)
@@ -137,7 +142,7 @@ class WaveSpeedClient:
         for attempt in range(1, policy.attempts + 1):
             try:
                 self.stats.submits += 1
-                async with self._api_slots:
+                async with self._api_slots, asyncio.timeout(self._deadline):
                     response = await self._http.post(
                         self._url(f"/api/v3/{model}"),
                         json=dict(params),
@@ -145,6 +150,10 @@ class WaveSpeedClient:
                         headers=self._auth,
                         timeout=httpx.Timeout(**self._submit_timeout),
                     )
+            except TimeoutError as exc:
+                raise SubmitOutcomeUnknown(
+                    detail=f"no complete answer within {self._deadline:g}s"
+                ) from exc
             except _NOT_SENT as exc:
                 error: BackendError = UpstreamError(
                     "The bot could not reach the music service.", detail=_describe(exc)
@@ -227,8 +236,10 @@ class WaveSpeedClient:
 
     async def _get(self, path: str, step: Step) -> Any:
         try:
-            async with self._api_slots:
+            async with self._api_slots, asyncio.timeout(self._deadline):
                 response = await self._http.get(self._url(path), headers=self._auth)
+        except TimeoutError as exc:
+            raise BackendTimeout(detail=f"no complete answer within {self._deadline:g}s") from exc
         except httpx.TimeoutException as exc:
             raise BackendTimeout(detail=_describe(exc)) from exc
         except httpx.TransportError as exc:
