@@ -175,9 +175,11 @@ class SongFlow:
                 ephemeral=request.private,
             )
             if not reply.ok or reply.job is None:
-                await self._answer(
-                    interaction, render.warning(reply.text), deferred=deferred, ephemeral=True
-                )
+                if deferred and not request.private:
+                    # The deferral is public, and ephemerality cannot change now: remove it,
+                    # so the refusal reaches only the requester.
+                    await interaction.delete_original_response()
+                await send_ephemeral(interaction, render.warning(reply.text))
                 return
             job = reply.job
             line = render.progress_line(JobState.QUEUED, reply.position, 0.0)

@@ -1,8 +1,8 @@
 """A fake Discord REST API on loopback, for driving the real discord.py client offline.
 
 It answers the handful of routes songbot uses (login, command sync, interaction callbacks,
-webhook followups and edits, channel messages, DMs), keeps the messages it "created" so tests
-can click their buttons later, and records every request — JSON body or multipart
+webhook followups, edits and deletes, channel messages, DMs), keeps the messages it
+"created" so tests can click their buttons later, and records every request — JSON body or multipart
 `payload_json` plus uploaded files — for assertions. Failure modes are switched on per
 token / channel / user: expired interaction tokens (401, code 50027), channels where the bot
 lacks permission (403, code 50013) and users whose DMs are closed (403, code 50007).
@@ -185,6 +185,8 @@ class FakeDiscord:
                 return self._followup(token, call)
             case "PATCH", ["webhooks", _, token, "messages", message_id]:
                 return self._edit_webhook_message(token, message_id, call)
+            case "DELETE", ["webhooks", _, token, "messages", message_id]:
+                return self._delete_webhook_message(token, message_id)
             case "GET", ["webhooks", _, token, "messages", message_id]:
                 return self._get_webhook_message(token, message_id)
             case "POST", ["channels", channel_id, "messages"]:
@@ -239,6 +241,15 @@ class FakeDiscord:
         if message_id == "@original":
             message_id = self.originals.get(token, "")
         return self._edit(message_id, call)
+
+    def _delete_webhook_message(self, token: str, message_id: str) -> web.Response:
+        if (dead := self._token_dead(token)) is not None:
+            return dead
+        if message_id == "@original":
+            message_id = self.originals.get(token, "")
+        if self.messages.pop(message_id, None) is None:
+            return _error(404, 10008, "Unknown Message")
+        return web.Response(status=204)
 
     def _get_webhook_message(self, token: str, message_id: str) -> web.Response:
         if (dead := self._token_dead(token)) is not None:

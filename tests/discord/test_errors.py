@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,28 @@ async def test_refused_token_stops_start_up_with_a_clear_message(
     finally:
         await core.db.close()
     assert adapter.client.is_closed()
+
+
+async def test_refusal_after_a_slow_core_stays_private(launch: Launch, tmp_path: Path):
+    settings = settings_for(
+        tmp_path,
+        discord_token="fake-token",
+        songbot_budget_local=True,
+        songbot_user_budget_usd="0.0001",
+    )
+    world = await launch(settings, ack_budget_seconds=0.2)
+    blocker = sqlite3.connect(settings.songbot_db, timeout=0)
+    blocker.execute("BEGIN IMMEDIATE")  # another writer: the core answers late
+    try:
+        command = payloads.slash("song", {"tags": "jazz", "duration": 60})
+        deferred = await world.interact(command)
+        assert deferred.body["type"] == 5 and not (deferred.body.get("data") or {}).get("flags")
+    finally:
+        blocker.rollback()
+        blocker.close()
+
+    token = command["token"]
+    refusal = await world.fake.wait_for(lambda c: token in c.path and "budget" in c.content)
+    assert refusal.method == "POST" and refusal.body["flags"] & 64, "only the requester sees it"
+    original = world.fake.originals[token]
+    assert original not in world.fake.messages, "the public 'thinking…' message is gone"
