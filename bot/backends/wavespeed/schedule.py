@@ -51,8 +51,9 @@ WEBHOOK_FALLBACK_SCHEDULE = PollSchedule(first=10.0, factor=2.0, cap=60.0)
 class SubmitRetry:
     """Retries for a submit that certainly did not create a task (refused connection, 429).
 
-    `max_retry_after`: a longer `Retry-After` is not waited out here; `RateLimited` is raised so
-    the job runner can re-queue the job instead of holding a slot.
+    `max_retry_after`: a longer `Retry-After` is not waited out here; `RateLimited` is raised at
+    once rather than holding a slot. (The job runner then fails the job with the error's
+    message; it does not re-queue it yet.)
     """
 
     attempts: int = 3
