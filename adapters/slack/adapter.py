@@ -79,17 +79,38 @@ class SlackAdapter:
             raise SettingsError(f"SLACK_BOT_TOKEN was refused by Slack ({error})") from None
         self.channels.bot_name = str(identity.get("user") or "songbot")
         if self.settings.slack_app_token is not None:
-            self._socket = AsyncSocketModeHandler(
-                self.app, self.settings.slack_app_token.get_secret_value()
-            )
-            await self._socket.connect_async()  # type: ignore[no-untyped-call]
-            log.info("slack: connected in Socket Mode as @%s", self.channels.bot_name)
-            return
-        port = self.settings.slack_port
-        self._runner = web.AppRunner(self.app.web_app(path=EVENTS_PATH, port=port))
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.settings.songbot_http_host, port)
-        await site.start()
+            await self._start_socket_mode(self.settings.slack_app_token.get_secret_value())
+        else:
+            await self._start_http_mode()
+
+    async def _start_socket_mode(self, app_token: str) -> None:
+        # The socket client retries a refused token forever, logging a traceback each time:
+        # check the token once here so a wrong one stops start-up with one clear line.
+        try:
+            await self.client.apps_connections_open(app_token=app_token)
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            raise SettingsError(
+                f"SLACK_APP_TOKEN was refused by Slack ({error}); it must be an app-level "
+                "token (xapp-…) with the connections:write scope"
+            ) from None
+        self._socket = AsyncSocketModeHandler(self.app, app_token)
+        await self._socket.connect_async()  # type: ignore[no-untyped-call]
+        log.info("slack: connected in Socket Mode as @%s", self.channels.bot_name)
+
+    async def _start_http_mode(self) -> None:
+        host, port = self.settings.songbot_http_host, self.settings.slack_port
+        runner = web.AppRunner(self.app.web_app(path=EVENTS_PATH, port=port))
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except OSError as exc:
+            await runner.cleanup()
+            raise SettingsError(
+                f"SLACK_PORT {port}: cannot listen on {host}:{port} ({exc.strerror}; "
+                "is it already in use?)"
+            ) from None
+        self._runner = runner
         log.info("slack: HTTP mode on port %d%s as @%s", port, EVENTS_PATH, self.channels.bot_name)
 
     async def stop(self) -> None:

@@ -16,6 +16,8 @@ SAME_SEED = "song_same_seed"
 RESULT_ACTIONS = (NEW_TAKE, EDIT_LYRICS, SAME_SEED)
 
 _SECTION_LIMIT = 3000
+_MAX_BLOCKS = 50
+_FALLBACK_LIMIT = 4000
 _CORE_COMMANDS = re.compile(r"`/(cancel|history|quota|help|admin)\b")
 
 Block = dict[str, Any]
@@ -35,11 +37,23 @@ def slack_text(markdown: str) -> str:
 
 
 def section(mrkdwn: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(mrkdwn, _SECTION_LIMIT)}}
+    """`verbatim`: without it Slack parses a bare `@here`/`@channel` in user text into a ping
+    (escaping `<`, `>` and `&` only covers the bracketed forms)."""
+    text = {"type": "mrkdwn", "text": truncate(mrkdwn, _SECTION_LIMIT), "verbatim": True}
+    return {"type": "section", "text": text}
 
 
 def text_message(mrkdwn: str) -> Message:
-    return Message(text=truncate(mrkdwn, 4000), blocks=[section(mrkdwn)])
+    """A text as sections of at most 3000 characters each, split between lines (a history or
+    an admin report can be longer than one section holds), at most 50 blocks."""
+    chunks: list[str] = []
+    for line in mrkdwn.split("\n"):
+        if chunks and len(chunks[-1]) + 1 + len(line) <= _SECTION_LIMIT:
+            chunks[-1] += "\n" + line
+        else:
+            chunks.append(line)
+    sections = [section(chunk) for chunk in chunks if chunk.strip()][:_MAX_BLOCKS]
+    return Message(text=truncate(mrkdwn, _FALLBACK_LIMIT), blocks=sections or [section(mrkdwn)])
 
 
 _STATE_ICONS = {
@@ -100,6 +114,13 @@ def result_buttons(job: Job) -> Message:
     return Message(text=text, blocks=[section(text), {"type": "actions", "elements": buttons}])
 
 
-def same_seed(command: str) -> str:
-    """The command repeating a song, in a code block ready to copy (markdown, unescaped)."""
+def same_seed(command: str, seed: int) -> str:
+    """The command repeating a song, in a code block ready to copy (markdown, unescaped).
+    A slash command is one line and must fit one section: lyrics on several lines or very
+    long ones are sent to the form instead ("Edit lyrics" keeps the seed)."""
+    if "\n" in command or len(command) > _SECTION_LIMIT - 100:
+        return (
+            "This song's lyrics don't fit in a one-line `/song` command. Click **Edit lyrics**: "
+            f"it opens the form with the same seed (`{seed}`) and settings."
+        )
     return f"Same seed — send this to get the same song again:\n```{command}```"

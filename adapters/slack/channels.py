@@ -67,6 +67,8 @@ def unreachable_text(bot_name: str, error: str) -> str:
     """Why a song cannot go to this channel, and what to do about it (markdown)."""
     if error == "is_archived":
         return "This channel is archived, so I can't post your song here."
+    if error not in NOT_MEMBER_ERRORS:
+        return f"Slack refused my message here (`{error}`). Please try again in a moment."
     return (
         f"I can't post in this conversation because I'm not a member of it. Invite me with "
         f"`/invite @{bot_name}` (private channels need an invite), or add `private: yes` "
@@ -78,7 +80,6 @@ class Channels:
     def __init__(self, client: AsyncWebClient, bot_name: str = "songbot") -> None:
         self.client = client
         self.bot_name = bot_name
-        self._joined: set[str] = set()
 
     async def post(self, channel: str, message: Message) -> str:
         """Post (raises SlackApiError); returns the message ts."""
@@ -103,16 +104,14 @@ class Channels:
         except _SLACK_FAILURES as exc:
             log.warning("slack: could not delete %s/%s: %s", channel, ts, exc)
 
-    async def join(self, channel: str, *, again: bool = False) -> bool:
+    async def join(self, channel: str) -> bool:
         """Join a public channel (needed to upload there). False for private ones and DMs.
-        Joined channels are remembered; `again` re-joins (after a `not_in_channel`)."""
+        Asked every time, never cached: the bot may have been removed since (joining a
+        channel it is already in is a no-op for Slack)."""
         if not channel.startswith("C"):
             return False
-        if channel in self._joined and not again:
-            return True
         try:
             await self.client.conversations_join(channel=channel)
-            self._joined.add(channel)
             return True
         except SlackApiError as exc:
             log.info("slack: cannot join %s: %s", channel, exc.response.get("error"))

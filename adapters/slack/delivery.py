@@ -107,7 +107,7 @@ class SlackDelivery:
             error = str(exc.response.get("error"))
             if error in TRANSIENT_ERRORS:
                 raise
-            if error == "not_in_channel" and await self.channels.join(channel, again=True):
+            if error == "not_in_channel" and await self.channels.join(channel):
                 return await self._upload_once(job, song, channel)  # was removed; back in
             log.warning("slack: upload of job %s to %s refused: %s", job.id, channel, error)
             raise DeliveryError(refusal_text(error, self.channels.bot_name)) from exc

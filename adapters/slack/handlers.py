@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from adapters.slack import blocks, modals
 from adapters.slack.admins import AdminCheck
 from adapters.slack.channels import Asker, Channels
+from adapters.slack.mrkdwn import unescape
 from adapters.slack.songs import SongStarter
 from bot import grammar
 from bot.core import SongBot
@@ -59,7 +60,7 @@ class SlackHandlers:
         await ack()
         asker = Asker.from_payload(body)
         async with self._reporting(asker):
-            text = str(body.get("text") or "").strip()
+            text = unescape(str(body.get("text") or "")).strip()
             if not text:
                 context = modals.ModalContext(asker.channel_id, asker.response_url)
                 view = modals.song_modal(context)
@@ -135,7 +136,8 @@ class SlackHandlers:
             job = await self._job(asker, action)
             if job is not None:
                 request = job.request.model_copy(update={"seed": job.seed})
-                await self.channels.tell(asker, blocks.same_seed(grammar.format_command(request)))
+                command = grammar.format_command(request)
+                await self.channels.tell(asker, blocks.same_seed(command, job.seed))
 
     async def _job(self, asker: Asker, action: dict[str, Any]) -> Job | None:
         job = await self.core.get_job(str(action.get("value")))

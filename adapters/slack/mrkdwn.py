@@ -17,6 +17,12 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def unescape(text: str) -> str:
+    """Text as the user typed it: Slack sends `&`, `<` and `>` in message and command text as
+    `&amp;`, `&lt;` and `&gt;` (`&amp;` last, so a typed `&lt;` stays `&lt;`)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def to_mrkdwn(markdown: str) -> str:
     """The core's `**bold**` / `code` subset as Slack mrkdwn, with every `<`/`>` escaped."""
     return _BOLD.sub(r"*\1*", escape(markdown))

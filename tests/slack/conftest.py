@@ -128,7 +128,11 @@ async def make_world(tmp_path: Path, fake_slack: FakeSlack) -> AsyncIterator[Wor
         adapter = SlackAdapter(core, settings, client_base_url=fake_slack.api_url)
         core.add_notifier(adapter)
         await core.start()
-        await adapter.start()
+        try:
+            await adapter.start()
+        except BaseException:
+            await core.stop()
+            raise
         world = SlackWorld(core, adapter, fake_slack, port)
         running.append(world)
         return world

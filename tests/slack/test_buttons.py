@@ -78,3 +78,24 @@ async def test_button_for_an_unknown_song_says_so(world: SlackWorld) -> None:
 
     (text,) = await world.wait_hook_text("click")
     assert "no longer know" in text
+
+
+async def test_same_seed_for_lyrics_on_several_lines_points_to_edit_lyrics(
+    world: SlackWorld,
+) -> None:
+    """A slash command is one line: a command with the lyrics' line breaks cannot be sent."""
+    metadata = ModalContext(PUBLIC, world.fake.response_url("cmd")).dump()
+    await world.submit(
+        metadata=metadata, tags="folk", duration="5", seed="3", lyrics="[verse]\none\ntwo"
+    )
+    await world.fake.wait_until(lambda: len(world.fake.posted(PUBLIC)) >= 2)
+    buttons = world.fake.posted(PUBLIC)[1]
+    actions = next(b for b in buttons.blocks if b["type"] == "actions")
+    job_id = str(actions["elements"][0]["value"])
+
+    await world.click(blocks.SAME_SEED, job_id)
+
+    (text,) = await world.wait_hook_text("click")
+    assert "```" not in text
+    assert "*Edit lyrics*" in text
+    assert "`3`" in text  # the seed is still shown

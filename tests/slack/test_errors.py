@@ -3,6 +3,9 @@ status message for a job that failed later. Never silence."""
 
 from __future__ import annotations
 
+import json
+
+from bot.models import SongRequest
 from tests.slack.conftest import ADMIN, PUBLIC, SlackWorld, World
 
 
@@ -142,3 +145,58 @@ async def test_a_crash_while_requesting_a_song_leaves_no_stale_status(world: Sla
     assert "something went wrong" in text
     await world.fake.wait_for("chat.delete")
     assert all(message.deleted for message in world.fake.posted(PUBLIC))
+
+
+async def test_plain_at_here_in_user_text_is_not_parsed_into_a_ping(world: SlackWorld) -> None:
+    """Slack parses a bare `@here` in a mrkdwn block unless it is marked `verbatim`."""
+    fake = world.fake
+    await world.command("@here lofi, @channel duration: 5")
+
+    await fake.wait_until(lambda: len(fake.posted(PUBLIC)) == 2)
+    await fake.wait_until(lambda: "Delivered" in fake.posted(PUBLIC)[0].text)
+    texts = [text for call in _sent(world) for text in _mrkdwn_objects(call.get("blocks"))]
+    assert any("@here" in str(text["text"]) for text in texts)
+    assert all(text.get("verbatim") is True for text in texts)
+
+
+def _mrkdwn_objects(blocks: object) -> list[dict[str, object]]:
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    found: list[dict[str, object]] = []
+    for block in blocks if isinstance(blocks, list) else []:
+        text = block.get("text")
+        if isinstance(text, dict) and text.get("type") == "mrkdwn":
+            found.append(text)
+    return found
+
+
+async def test_a_long_history_is_shown_whole(make_world: World) -> None:
+    """Ten songs with long tags are more than one 3000-character section can hold."""
+    world = await make_world(songbot_max_jobs_per_user=20)
+    origin = world.adapter_origin()
+    ids = []
+    for n in range(10):
+        request = SongRequest(tags=(f"song{n} " + "&" * 280,), duration=5)
+        reply = await world.core.request_song(origin, request)
+        assert reply.job is not None
+        ids.append(reply.job.id)
+
+    await world.command("history")
+
+    await world.wait_hook_text("cmd")
+    sections = [block["text"]["text"] for block in world.fake.webhooks[0][1]["blocks"]]
+    assert all(len(text) <= 3000 for text in sections)
+    shown = "\n".join(sections)
+    assert all(f"`{job_id}`" in shown for job_id in ids)
+
+
+async def test_a_refused_status_post_is_not_blamed_on_membership(world: SlackWorld) -> None:
+    world.fake.fail_next["chat.postMessage"] = "ratelimited"
+
+    await world.command("lofi duration: 5")
+
+    (text,) = await world.wait_hook_text("cmd")
+    assert "not a member" not in text
+    assert "`ratelimited`" in text
+    assert "try again" in text
+    assert await world.core.recent_jobs(world.adapter_origin()) == []  # nothing charged

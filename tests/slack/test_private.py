@@ -4,6 +4,7 @@ explained to the user before anything is charged."""
 from __future__ import annotations
 
 from tests.slack.conftest import PRIVATE, PUBLIC, USER, SlackWorld
+from tests.slack.fake_slack import BOT_USER
 
 
 async def test_private_song_is_delivered_by_dm(world: SlackWorld) -> None:
@@ -56,3 +57,17 @@ async def test_bot_removed_from_channel_before_upload_rejoins(world: SlackWorld)
     assert len(fake.uploads) == 2  # the retry uploaded again and completed
     status = fake.posted(PUBLIC)[0]
     await fake.wait_until(lambda: "Delivered" in status.text)
+
+
+async def test_bot_removed_from_a_public_channel_joins_it_again(world: SlackWorld) -> None:
+    fake = world.fake
+    await world.command("lofi duration: 5", hook="first")
+    await fake.wait_until(lambda: len(fake.posted(PUBLIC)) == 2)  # the song and its buttons
+    fake.channels[PUBLIC].members.discard(BOT_USER)  # someone ran /remove @songbot
+
+    await world.command("jazz duration: 5", hook="second")
+
+    (accepted,) = await world.wait_hook_text("second")
+    assert "Making" in accepted  # not "I'm not a member"
+    uploads = await fake.wait_for("files.completeUploadExternal", 2)
+    assert uploads[1]["channel_id"] == PUBLIC

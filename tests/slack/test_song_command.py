@@ -45,3 +45,14 @@ async def test_command_with_text_acks_then_uploads_song_with_buttons(world: Slac
     (accepted,) = await world.wait_hook_text("cmd")
     assert "Making" in accepted
     assert "`/song cancel" in accepted
+
+
+async def test_slack_escaped_characters_reach_the_song_as_typed(world: SlackWorld) -> None:
+    """Slack sends `&`, `<` and `>` in command text as `&amp;`, `&lt;` and `&gt;`."""
+    await world.command("rock &amp; roll, 8-bit &lt;3 duration: 5")
+
+    done = await world.fake.wait_for("files.completeUploadExternal")
+    (job,) = await world.core.recent_jobs(world.adapter_origin())
+    assert job.request.tags == ("rock & roll", "8-bit <3")
+    assert "rock &amp; roll" in done[0]["initial_comment"]  # shown as typed, once escaped
+    assert "&amp;amp;" not in done[0]["initial_comment"]
