@@ -100,6 +100,14 @@ def song_modal(
     }
     if prefill is not None and prefill.private:
         private_box["initial_options"] = private_box["options"]
+    lyrics = prefill.lyrics if prefill else ""
+    lyrics_hint = "Blank for an instrumental."
+    if len(lyrics) > SLACK_TEXT_INPUT_LIMIT:
+        lyrics = lyrics[:SLACK_TEXT_INPUT_LIMIT]
+        lyrics_hint = (
+            f"These lyrics were cut to their first {SLACK_TEXT_INPUT_LIMIT} characters, "
+            "Slack's limit for this field. " + lyrics_hint
+        )
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,
@@ -134,9 +142,9 @@ def song_modal(
             _text_input(
                 "lyrics",
                 "Lyrics",
-                initial=prefill.lyrics[:SLACK_TEXT_INPUT_LIMIT] if prefill else "",
+                initial=lyrics,
                 placeholder="[verse]\n…\n[chorus]\n…",
-                hint="Blank for an instrumental.",
+                hint=lyrics_hint,
                 multiline=True,
                 max_length=SLACK_TEXT_INPUT_LIMIT,
             ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from adapters.slack import blocks
 from adapters.slack.modals import ModalContext
 from bot import grammar
+from bot.models import SongRequest
 from tests.slack.conftest import PUBLIC, SlackWorld
 
 
@@ -99,3 +100,18 @@ async def test_same_seed_for_lyrics_on_several_lines_points_to_edit_lyrics(
     assert "```" not in text
     assert "*Edit lyrics*" in text
     assert "`3`" in text  # the seed is still shown
+
+
+async def test_edit_lyrics_says_when_the_lyrics_had_to_be_cut(world: SlackWorld) -> None:
+    """Commands take up to 4000 characters of lyrics; Slack's text field holds 3000."""
+    origin = world.adapter_origin().model_copy(update={"channel_id": PUBLIC})
+    request = SongRequest(tags=("opera",), duration=5, lyrics="la " * 1200)
+    reply = await world.core.request_song(origin, request)
+    assert reply.job is not None
+
+    await world.click(blocks.EDIT_LYRICS, reply.job.id)
+
+    (opened,) = await world.fake.wait_for("views.open")
+    lyrics = next(b for b in opened["view"]["blocks"] if b["block_id"] == "lyrics")
+    assert len(lyrics["element"]["initial_value"]) <= 3000
+    assert "3000" in lyrics["hint"]["text"]
