@@ -272,7 +272,10 @@ class WaveSpeedClient:
         return body["data"]
 
     async def _fetch(self, url: str) -> tuple[bytes, str]:
-        headers = self._auth if url.startswith(self.base_url + "/") else None
+        # identity: the size cap counts bytes on the wire, so no compression may multiply them
+        headers = {"Accept-Encoding": "identity"}
+        if url.startswith(self.base_url + "/"):
+            headers.update(self._auth)
         self.stats.downloads += 1
         try:
             async with (

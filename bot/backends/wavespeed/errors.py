@@ -113,9 +113,10 @@ def error_for_task(status: str, message: str) -> BackendError:
         return BackendTimeout(
             "The music service gave up on this song: it took too long.", detail=detail
         )
-    if status in ("cancelled", "deleted"):
+    if status in ("cancelled", "canceled", "deleted"):
+        verb = "deleted" if status == "deleted" else "cancelled"
         return BackendError(
-            f"The music service {status} this song before it finished.", detail=detail
+            f"The music service {verb} this song before it finished.", detail=detail
         )
     if message:
         return UpstreamError(

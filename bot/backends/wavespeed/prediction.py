@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-TERMINAL_STATUSES = frozenset({"completed", "failed", "cancelled", "timeout", "deleted"})
+TERMINAL_STATUSES = frozenset(
+    {"completed", "failed", "cancelled", "canceled", "timeout", "deleted"}
+)
 
 
 @dataclass(frozen=True)
