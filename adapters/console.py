@@ -74,6 +74,11 @@ class ConsoleAdapter:
     async def stop(self) -> None:
         return None
 
+    async def wait_failed(self) -> BaseException:
+        """Never: the console ends by end of input, not by failing."""
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
     # -- input -------------------------------------------------------------------------
 
     def say(self, text: str) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot.backends.base import BackendError
+from bot.ports import ChatAdapter
 from bot.settings import Settings, SettingsError, load_settings
 from storage.errors import StorageError
 
@@ -116,6 +117,28 @@ async def _until_stopped(work: Awaitable[int], stop: asyncio.Event) -> int:
     return work_task.result() if work_task in done else 130
 
 
+async def _until_stopped_or_failed(adapters: list[ChatAdapter], stop: asyncio.Event) -> int:
+    """Wait for a stop signal (exit 0) or an adapter failing for good (exit 1, loudly, so a
+    supervisor restarts songbot rather than it running on without a platform)."""
+    stopped = asyncio.ensure_future(stop.wait())
+    watchers = [asyncio.ensure_future(adapter.wait_failed()) for adapter in adapters]
+    done, _ = await asyncio.wait([stopped, *watchers], return_when=asyncio.FIRST_COMPLETED)
+    failure = None
+    if stopped not in done:
+        failure = next(
+            (a, w.result()) for a, w in zip(adapters, watchers, strict=True) if w in done
+        )
+    for task in (stopped, *watchers):
+        task.cancel()
+    await asyncio.gather(stopped, *watchers, return_exceptions=True)
+    if failure is not None:
+        adapter, cause = failure
+        print(f"songbot: the {adapter.platform} adapter stopped: {cause}", file=sys.stderr)
+        return 1
+    log.info("shutting down")
+    return 0
+
+
 async def run_console(settings: Settings, user: str, stop: asyncio.Event) -> int:
     from adapters.console import ConsoleAdapter
     from bot.core import build_core
@@ -138,7 +161,6 @@ async def run_console(settings: Settings, user: str, stop: asyncio.Event) -> int
 async def run_bot(settings: Settings, stop: asyncio.Event) -> int:
     """Start every configured chat adapter on one shared core; the console when none is."""
     from bot.core import build_core
-    from bot.ports import ChatAdapter
 
     core = build_core(settings)
     adapters: list[ChatAdapter] = []
@@ -162,10 +184,11 @@ async def run_bot(settings: Settings, stop: asyncio.Event) -> int:
             await adapter.start()
             started.append(adapter)
             log.info("%s adapter running", adapter.platform)
-        await stop.wait()
-        log.info("shutting down")
-        return 0
+        return await _until_stopped_or_failed(started, stop)
     finally:
         for adapter in reversed(started):
-            await adapter.stop()
+            try:
+                await adapter.stop()
+            except Exception:
+                log.exception("stopping the %s adapter failed", adapter.platform)
         await core.stop()

@@ -40,3 +40,9 @@ class ChatAdapter(Notifier, Protocol):
         ...
 
     async def stop(self) -> None: ...
+
+    async def wait_failed(self) -> BaseException:
+        """Return, with the cause, only if the adapter has stopped working for good (e.g. the
+        platform revoked its token); `songbot run` then shuts down loudly instead of running
+        on without that platform."""
+        ...

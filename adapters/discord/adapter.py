@@ -88,15 +88,34 @@ class DiscordAdapter:
         await self.client.close()
         if self._gateway is not None:
             self._gateway.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            # a gateway that already failed was reported by wait_failed: nothing to re-raise
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._gateway
             self._gateway = None
 
     async def _connect(self) -> None:
+        """The gateway connection; discord.py reconnects by itself and raises only when it
+        cannot go on (a revoked token, intents not allowed, …)."""
         try:
             await self.client.connect(reconnect=True)
-        except Exception:
-            log.exception("the Discord gateway connection ended")
+        except Exception as exc:
+            log.error("the Discord gateway connection ended for good: %s", exc)
+            raise
+
+    async def wait_failed(self) -> BaseException:
+        gateway = self._gateway
+        if gateway is not None:
+            try:
+                await asyncio.shield(gateway)
+            except asyncio.CancelledError:
+                if not gateway.cancelled():
+                    raise  # this wait itself was cancelled
+            except Exception as exc:
+                return exc
+            else:
+                return RuntimeError("the Discord gateway connection closed")
+        await asyncio.Event().wait()  # not started, or stopped on purpose: never a failure
+        raise AssertionError("unreachable")
 
     async def _setup(self) -> None:
         """Runs inside `client.login`, before any interaction can arrive."""

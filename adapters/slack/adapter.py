@@ -11,6 +11,7 @@ Two connection modes, chosen by the settings:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Literal
 
@@ -112,6 +113,11 @@ class SlackAdapter:
             ) from None
         self._runner = runner
         log.info("slack: HTTP mode on port %d%s as @%s", port, EVENTS_PATH, self.channels.bot_name)
+
+    async def wait_failed(self) -> BaseException:
+        """Never: Socket Mode reconnects by itself and HTTP mode is a listening server."""
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
 
     async def stop(self) -> None:
         if self._socket is not None:

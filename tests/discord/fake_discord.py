@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 from tests.discord import payloads
 
@@ -83,6 +83,9 @@ class FakeDiscord:
         self.synced_commands: dict[str, list[dict[str, Any]]] = {}
         self.dm_channels: dict[str, str] = {}
         """User id → their DM channel id."""
+        self.gateway_close_code = 4004
+        """The gateway answers HELLO, reads IDENTIFY, then closes with this (4004: bad token)."""
+        self.identified = asyncio.Event()
         self._ids = itertools.count(1_300_000_000_000_000_000)
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -92,6 +95,7 @@ class FakeDiscord:
 
     async def start(self) -> str:
         app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -104,6 +108,17 @@ class FakeDiscord:
     async def close(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        """Just enough of the gateway to refuse a session the way Discord does."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_json({"op": 10, "d": {"heartbeat_interval": 45_000}})
+        async for message in ws:
+            if message.type is WSMsgType.TEXT and json.loads(message.data).get("op") == 2:
+                self.identified.set()
+                await ws.close(code=self.gateway_close_code, message=b"Authentication failed.")
+        return ws
 
     # -- test helpers ------------------------------------------------------------------
 
@@ -173,6 +188,20 @@ class FakeDiscord:
         match call.method, parts:
             case "GET", ["users", "@me"]:
                 return _json(payloads.user(payloads.BOT_ID, "songbot", bot=True))
+            case "GET", ["gateway", "bot"]:
+                gateway = self.base_url.removesuffix(API_PREFIX).replace("http", "ws", 1)
+                return _json(
+                    {
+                        "url": gateway + "/gateway",
+                        "shards": 1,
+                        "session_start_limit": {
+                            "total": 1000,
+                            "remaining": 1000,
+                            "reset_after": 0,
+                            "max_concurrency": 1,
+                        },
+                    }
+                )
             case "GET", ["oauth2", "applications", "@me"]:
                 return _json(payloads.application())
             case "PUT", ["applications", _, "commands"]:

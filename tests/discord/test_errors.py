@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
+import discord
 import pytest
+import yarl
 
 from adapters.discord import DiscordAdapter
+from bot.cli import run_bot
 from bot.core import build_core
 from bot.settings import Settings, SettingsError
 from tests.discord import payloads
@@ -122,3 +126,37 @@ async def test_refusal_after_a_slow_core_stays_private(launch: Launch, tmp_path:
     assert refusal.method == "POST" and refusal.body["flags"] & 64, "only the requester sees it"
     original = world.fake.originals[token]
     assert original not in world.fake.messages, "the public 'thinking…' message is gone"
+
+
+@pytest.fixture
+def fake_gateway(fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch) -> FakeDiscord:
+    """discord.py dials its DEFAULT_GATEWAY (as REST uses Route.BASE): point it at the fake."""
+    url = fake.base_url.split("/api")[0].replace("http", "ws", 1) + "/gateway"
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(url))
+    return fake
+
+
+async def test_a_gateway_refusing_the_session_is_reported_as_a_failure(
+    fake_gateway: FakeDiscord, settings: Settings
+):
+    fake = fake_gateway
+    core = build_core(settings)
+    adapter = DiscordAdapter(core, settings)
+    core.add_notifier(adapter)
+    await core.start()
+    try:
+        await adapter.start()
+        cause = await asyncio.wait_for(adapter.wait_failed(), 20)
+    finally:
+        await adapter.stop()
+        await core.stop()
+    assert fake.identified.is_set()
+    assert "4004" in str(cause)
+
+
+async def test_run_exits_loudly_when_the_discord_gateway_fails_for_good(
+    fake_gateway: FakeDiscord, settings: Settings, capsys: pytest.CaptureFixture[str]
+):
+    code = await asyncio.wait_for(run_bot(settings, asyncio.Event()), 30)
+    assert code == 1
+    assert "discord adapter stopped" in capsys.readouterr().err
