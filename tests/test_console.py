@@ -32,30 +32,29 @@ BAD_INPUTS = [
 ]
 
 
-def run_console(tmp_path: Path, stdin: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SONGBOT_", "WAVESPEED_"))}
-    env["SONGBOT_BACKEND"] = "local"
+def songbot(
+    tmp_path: Path, *args: str, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Run the real `songbot` command in `tmp_path` with a clean environment plus `env`."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SONGBOT_", "WAVESPEED_", "DISCORD_", "SLACK_"))
+    }
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "console",
-            "--user",
-            "tester",
-            "--out",
-            str(tmp_path / "songs"),
-            "--db",
-            str(tmp_path / "songbot.sqlite3"),
-            *extra,
-        ],
+        [sys.executable, "-m", "bot", *args],
         input=stdin,
         capture_output=True,
         text=True,
         timeout=180,
-        env=env,
+        env={**clean, **env},
         cwd=tmp_path,
     )
+
+
+def run_console(tmp_path: Path, stdin: str) -> subprocess.CompletedProcess[str]:
+    out, db = str(tmp_path / "songs"), str(tmp_path / "songbot.sqlite3")
+    return songbot(tmp_path, "console", "--user", "tester", "--out", out, "--db", db, stdin=stdin)
 
 
 def saved_paths(stdout: str) -> list[Path]:
@@ -110,36 +109,19 @@ def test_unclosed_lyrics_are_reported_not_sent(tmp_path):
 
 
 def test_bad_setting_stops_with_one_line(tmp_path):
-    env = dict(os.environ, SONGBOT_MAX_CONCURRENT_JOBS="lots")
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "console"],
-        input="",
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=60,
-    )
+    result = songbot(tmp_path, "console", SONGBOT_MAX_CONCURRENT_JOBS="lots")
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "SONGBOT_MAX_CONCURRENT_JOBS" in lines[0]
 
 
 def test_run_without_credentials_falls_back_to_the_console(tmp_path):
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SONGBOT_", "WAVESPEED_", "DISCORD_", "SLACK_"))
-    }
-    env.update(SONGBOT_DB=str(tmp_path / "db.sqlite3"), SONGBOT_OUT_DIR=str(tmp_path / "out"))
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "run"],
-        input="/song ambient, dreamy duration: 6 seed: 1\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        cwd=tmp_path,
+    result = songbot(
+        tmp_path,
+        "run",
+        stdin="/song ambient, dreamy duration: 6 seed: 1\n",
+        SONGBOT_DB=str(tmp_path / "db.sqlite3"),
+        SONGBOT_OUT_DIR=str(tmp_path / "out"),
     )
     assert result.returncode == 0, result.stderr
     paths = saved_paths(result.stdout)
@@ -149,16 +131,7 @@ def test_run_without_credentials_falls_back_to_the_console(tmp_path):
 
 def test_unusable_database_path_is_one_line_not_a_traceback(tmp_path):
     (tmp_path / "dir.sqlite3").mkdir()  # a directory where the database file should be
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SONGBOT_")}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--db", str(tmp_path / "dir.sqlite3")],
-        input="/help\n",
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=60,
-    )
+    result = songbot(tmp_path, "console", "--db", str(tmp_path / "dir.sqlite3"), stdin="/help\n")
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "cannot open the database" in lines[0], result.stderr
