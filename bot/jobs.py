@@ -294,7 +294,7 @@ class JobRunner:
         try:
             task_id = await self.backend.submit(spec)
         except RateLimited as exc:
-            tries = self._requeues.get(job.id, 0) + 1
+            tries = self._requeues.pop(job.id, 0) + 1
             if tries > RATE_LIMITED_REQUEUES:
                 raise
             self._requeues[job.id] = tries
