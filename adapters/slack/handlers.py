@@ -49,9 +49,8 @@ class SlackHandlers:
     def register(self, app: AsyncApp) -> None:
         app.command(SLASH_COMMAND)(self.on_command)
         app.view(modals.CALLBACK_ID)(self.on_modal_submit)
-        app.action(blocks.NEW_TAKE)(self.on_new_take)
-        app.action(blocks.EDIT_LYRICS)(self.on_edit_lyrics)
-        app.action(blocks.SAME_SEED)(self.on_same_seed)
+        for action_id in blocks.RESULT_ACTIONS:
+            app.action(action_id)(self.on_result_button)
         app.error(self.on_error)
 
     # -- /song ----------------------------------------------------------------------------
@@ -105,39 +104,27 @@ class SlackHandlers:
 
     # -- result buttons (value = job id) --------------------------------------------------
 
-    async def on_new_take(
+    async def on_result_button(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
     ) -> None:
+        """New take / Edit lyrics / Same seed: each acts on the song the button belongs to."""
         await ack()
         asker = Asker.from_payload(body)
         async with self._reporting(asker):
             job = await self._job(asker, action)
-            if job is not None:
-                await self.songs.start(asker, job.request.model_copy(update={"seed": None}))
-
-    async def on_edit_lyrics(
-        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
-    ) -> None:
-        await ack()
-        asker = Asker.from_payload(body)
-        async with self._reporting(asker):
-            job = await self._job(asker, action)
-            if job is not None:
-                context = modals.ModalContext(asker.channel_id, asker.response_url)
-                view = modals.song_modal(context, prefill=job.request, seed=job.seed)
-                await self._open_modal(asker, str(body.get("trigger_id")), view)
-
-    async def on_same_seed(
-        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
-    ) -> None:
-        await ack()
-        asker = Asker.from_payload(body)
-        async with self._reporting(asker):
-            job = await self._job(asker, action)
-            if job is not None:
-                request = job.request.model_copy(update={"seed": job.seed})
-                command = grammar.format_command(request)
-                await self.channels.tell(asker, blocks.same_seed(command, job.seed))
+            if job is None:
+                return
+            match action.get("action_id"):
+                case blocks.NEW_TAKE:
+                    await self.songs.start(asker, job.request.model_copy(update={"seed": None}))
+                case blocks.EDIT_LYRICS:
+                    context = modals.ModalContext(asker.channel_id, asker.response_url)
+                    view = modals.song_modal(context, prefill=job.request, seed=job.seed)
+                    await self._open_modal(asker, str(body.get("trigger_id")), view)
+                case blocks.SAME_SEED:
+                    request = job.request.model_copy(update={"seed": job.seed})
+                    command = grammar.format_command(request)
+                    await self.channels.tell(asker, blocks.same_seed(command, job.seed))
 
     async def _job(self, asker: Asker, action: dict[str, Any]) -> Job | None:
         job = await self.core.get_job(str(action.get("value")))
