@@ -25,7 +25,15 @@ import aiosqlite
 from bot.models import MIN_DURATION, JobState, Origin
 from bot.settings import MICROS_PER_USD, Settings
 from storage.db import Database
-from storage.ledger import Balance, Ledger, Settlement, Standing, server_scope, user_scope
+from storage.ledger import (
+    Balance,
+    Ledger,
+    Settlement,
+    Standing,
+    hold_params,
+    server_scope,
+    user_scope,
+)
 
 log = logging.getLogger(__name__)
 
@@ -176,14 +184,16 @@ class Budgets:
         period = self.period(now)
         held = await self.ledger.hold(
             conn,
-            job_id=job_id,
-            user_key=origin.user_key,
-            server_key=origin.server_key,
-            amount_micros=amount_micros,
-            period=period.key,
-            at=now,
-            user_default_micros=self.settings.user_budget_micros,
-            server_default_micros=self.settings.server_budget_micros,
+            hold_params(
+                job_id=job_id,
+                user_key=origin.user_key,
+                server_key=origin.server_key,
+                amount_micros=amount_micros,
+                period=period.key,
+                at=now,
+                user_default_micros=self.settings.user_budget_micros,
+                server_default_micros=self.settings.server_budget_micros,
+            ),
         )
         if held:
             return HoldDecision(True, "")

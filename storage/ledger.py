@@ -192,35 +192,13 @@ class Ledger:
 
     # -- money movements ---------------------------------------------------------------
 
-    async def hold(
-        self,
-        conn: aiosqlite.Connection | None,
-        *,
-        job_id: str,
-        user_key: str,
-        server_key: str | None,
-        amount_micros: int,
-        period: str,
-        at: datetime,
-        user_default_micros: int,
-        server_default_micros: int | None,
-    ) -> bool:
+    async def hold(self, conn: aiosqlite.Connection | None, params: dict[str, Any]) -> bool:
         """Record a hold only if it fits the user's and the server's budgets; True if it did.
 
-        Check and insert are one statement, so no other writer can slip in between. With
-        `conn` it runs inside that open transaction, else on its own in one round trip.
-        Raises `sqlite3.IntegrityError` if `job_id` already has a hold.
+        `params` come from `hold_params`. Check and insert are one statement, so no other
+        writer can slip in between. With `conn` it runs inside that open transaction, else on
+        its own in one round trip. Raises `sqlite3.IntegrityError` if the job has a hold.
         """
-        params = hold_params(
-            job_id=job_id,
-            user_key=user_key,
-            server_key=server_key,
-            amount_micros=amount_micros,
-            period=period,
-            at=at,
-            user_default_micros=user_default_micros,
-            server_default_micros=server_default_micros,
-        )
         if conn is None:
             return await self.db.execute(HOLD_IF_WITHIN_BUDGETS_SQL, params) == 1
         cursor = await conn.execute(HOLD_IF_WITHIN_BUDGETS_SQL, params)

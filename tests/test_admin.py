@@ -17,6 +17,7 @@ from bot.budget import Budgets
 from bot.models import Origin
 from bot.settings import load_settings
 from storage.db import Database
+from storage.ledger import hold_params
 
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
 GUILD = "900000000000000009"
@@ -389,8 +390,7 @@ async def test_csv_exports_neutralise_spreadsheet_formulas(env: Env) -> None:
     assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
     assert '\'=HYPERLINK("http://x")' in cells and "'-2+3" in cells
     async with env.db.transaction() as conn:
-        await env.budgets.ledger.hold(
-            conn,
+        params = hold_params(
             job_id="j",
             user_key="=1+1",
             server_key=None,
@@ -400,6 +400,7 @@ async def test_csv_exports_neutralise_spreadsheet_formulas(env: Env) -> None:
             user_default_micros=1,
             server_default_micros=None,
         )
+        await env.budgets.ledger.hold(conn, params)
     usage = await env.admin.usage_csv()
     cells = [cell for row in csv.reader(io.StringIO(usage)) for cell in row]
     assert "'=1+1" in cells and "=1+1" not in cells
